@@ -24,13 +24,8 @@ __attribute__((format(printf, 2, 3))) static inline int tap_ok(int pass, const c
     return pass;
 }
 
-/* A diagnostic line: shown by meson test on failure. */
-#define tap_diag(...)                                                                              \
-    do {                                                                                           \
-        printf("# ");                                                                              \
-        printf(__VA_ARGS__);                                                                       \
-        printf("\n");                                                                              \
-    } while (0)
+/* A diagnostic line: shown by meson test on failure. An expression, so TAP_CHECK can use it. */
+#define tap_diag(...) (printf("# "), printf(__VA_ARGS__), printf("\n"))
 
 #define TAP_CHECK(cond, ...)                                                                       \
     (tap_ok((cond), __VA_ARGS__)                                                                   \
