@@ -1,0 +1,152 @@
+#include "config.h"
+
+#include "fmt.h"
+
+#define CONFIG_WHAT_MAX 96
+
+struct config_span {
+    const char *start;
+    size_t length;
+};
+
+static int config_is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r';
+}
+
+static struct config_span config_trim(const char *start, size_t length)
+{
+    while (length > 0 && config_is_blank(start[0])) {
+        start++;
+        length--;
+    }
+    while (length > 0 && config_is_blank(start[length - 1]))
+        length--;
+    return (struct config_span){start, length};
+}
+
+static int config_span_equals(struct config_span span, const char *word)
+{
+    size_t i = 0;
+    for (; i < span.length; i++)
+        if (word[i] == '\0' || word[i] != span.start[i])
+            return 0;
+    return word[i] == '\0';
+}
+
+static int config_span_printable(struct config_span span)
+{
+    for (size_t i = 0; i < span.length; i++)
+        if ((unsigned char)span.start[i] < 0x20 || (unsigned char)span.start[i] > 0x7e)
+            return 0;
+    return 1;
+}
+
+static void config_copy(char *dst, struct config_span span)
+{
+    for (size_t i = 0; i < span.length; i++)
+        dst[i] = span.start[i];
+    dst[span.length] = '\0';
+}
+
+/* Returns NULL when the value was applied, else why it was not (written into what). */
+static const char *config_apply_string(char *dst, size_t capacity, const char *key,
+                                       struct config_span value, char *what, int allow_empty)
+{
+    if (value.length == 0 && !allow_empty) {
+        pg_snprintf(what, CONFIG_WHAT_MAX, "%s needs a value", key);
+        return what;
+    }
+    if (value.length >= capacity) {
+        pg_snprintf(what, CONFIG_WHAT_MAX, "%s is %u characters long, at most %u allowed", key,
+                    (unsigned)value.length, (unsigned)(capacity - 1));
+        return what;
+    }
+    if (!config_span_printable(value)) {
+        pg_snprintf(what, CONFIG_WHAT_MAX, "%s contains a character that is not printable ASCII",
+                    key);
+        return what;
+    }
+    config_copy(dst, value);
+    return NULL;
+}
+
+static const char *config_apply_yes_no(int *dst, const char *key, struct config_span value,
+                                       char *what)
+{
+    if (config_span_equals(value, "yes")) {
+        *dst = 1;
+        return NULL;
+    }
+    if (config_span_equals(value, "no")) {
+        *dst = 0;
+        return NULL;
+    }
+    pg_snprintf(what, CONFIG_WHAT_MAX, "%s must be yes or no, not '%.*s'", key,
+                (int)(value.length > 32 ? 32 : value.length), value.start);
+    return what;
+}
+
+static const char *config_apply_line(struct loader_config *config, struct config_span line,
+                                     char *what)
+{
+    size_t equals = 0;
+
+    while (equals < line.length && line.start[equals] != '=')
+        equals++;
+    if (equals == line.length)
+        return "expected 'key = value'";
+    struct config_span key = config_trim(line.start, equals);
+    struct config_span value = config_trim(line.start + equals + 1, line.length - equals - 1);
+
+    if (config_span_equals(key, "kernel"))
+        return config_apply_string(config->kernel, sizeof(config->kernel), "kernel", value, what,
+                                   0);
+    if (config_span_equals(key, "cmdline"))
+        return config_apply_string(config->cmdline, sizeof(config->cmdline), "cmdline", value, what,
+                                   1);
+    if (config_span_equals(key, "debug_occupy_kernel_range"))
+        return config_apply_yes_no(&config->debug_occupy_kernel_range, "debug_occupy_kernel_range",
+                                   value, what);
+    if (key.length == 0)
+        return "missing key before '='";
+    pg_snprintf(what, CONFIG_WHAT_MAX, "unknown key '%.*s'",
+                (int)(key.length > 32 ? 32 : key.length), key.start);
+    return what;
+}
+
+void config_defaults(struct loader_config *config)
+{
+    struct config_span kernel = {CONFIG_DEFAULT_KERNEL, sizeof(CONFIG_DEFAULT_KERNEL) - 1};
+    config_copy(config->kernel, kernel);
+    config->cmdline[0] = '\0';
+    config->debug_occupy_kernel_range = 0;
+}
+
+unsigned config_parse(const char *text, size_t size, struct loader_config *config,
+                      config_report_fn report, void *ctx)
+{
+    unsigned bad_lines = 0;
+    unsigned line_number = 0;
+    size_t position = 0;
+
+    while (position < size) {
+        size_t end = position;
+        while (end < size && text[end] != '\n')
+            end++;
+        line_number++;
+        struct config_span line = config_trim(text + position, end - position);
+        position = end + 1;
+        if (line.length == 0 || line.start[0] == '#')
+            continue;
+
+        char what[CONFIG_WHAT_MAX];
+        const char *problem = config_apply_line(config, line, what);
+        if (problem != NULL) {
+            bad_lines++;
+            if (report != NULL)
+                report(ctx, line_number, problem);
+        }
+    }
+    return bad_lines;
+}

@@ -1,0 +1,84 @@
+/*
+ * The loader's state, shared by the steps main.c runs in order.
+ *
+ * Every allocation the loader makes goes through loader_allocate_pages() so that an error in any
+ * step can give all of it back before returning to the firmware.
+ */
+#ifndef PAGODA_LOADER_LOADER_H
+#define PAGODA_LOADER_LOADER_H
+
+#include "uefi.h"
+
+#include "config.h"
+#include "elf_check.h"
+#include <pagoda/boot_info.h>
+
+#define LOADER_VERSION         "0.1.0"
+#define LOADER_MAX_ALLOCATIONS 48
+#define LOADER_PATH_CHARS      256
+#define LOADER_BELOW_4G        0xFFFFFFFFull
+
+struct loader_allocation {
+    EFI_PHYSICAL_ADDRESS base;
+    UINTN pages;
+};
+
+struct loader {
+    EFI_HANDLE image_handle;
+    EFI_SYSTEM_TABLE *st;
+    EFI_BOOT_SERVICES *bs;
+
+    EFI_FILE_HANDLE root;                /* the volume the loader was started from */
+    CHAR16 directory[LOADER_PATH_CHARS]; /* the loader's folder, ending in a backslash */
+    struct loader_config config;
+
+    uint64_t tsc[PAGODA_PHASE_COUNT];
+    uint64_t tsc_hz;
+
+    /* The kernel file as read (staging) and what elf_check() found in it. */
+    EFI_PHYSICAL_ADDRESS staging;
+    UINTN staging_pages;
+    uint64_t kernel_file_size;
+    char kernel_path[LOADER_PATH_CHARS]; /* ASCII, for messages */
+    struct elf_image elf;
+
+    /* Buffers the 32-bit side touches; all below 4 GiB, none inside the kernel's range. */
+    struct pagoda_boot_info *boot_info;
+    char *cmdline;
+    UINTN cmdline_pages;
+    uint8_t *trampoline;
+    EFI_PHYSICAL_ADDRESS stack;
+    void *memory_map;
+    UINTN memory_map_capacity;
+
+    struct loader_allocation allocations[LOADER_MAX_ALLOCATIONS];
+    UINTN allocation_count;
+};
+
+/* Error statuses the loader itself chooses (the firmware's own ones are passed through). */
+#define LOADER_STATUS_BAD_KERNEL      EFI_LOAD_ERROR
+#define LOADER_STATUS_BAD_DESTINATION EFI_OUT_OF_RESOURCES
+
+/* Allocation bookkeeping (main.c). */
+EFI_STATUS loader_allocate_pages(struct loader *ld, EFI_ALLOCATE_TYPE how, EFI_MEMORY_TYPE type,
+                                 UINTN pages, EFI_PHYSICAL_ADDRESS *address);
+void loader_free_pages(struct loader *ld, EFI_PHYSICAL_ADDRESS base);
+void loader_free_all(struct loader *ld);
+
+/* The steps, in the order main.c runs them. Each prints its own detailed error. */
+void tsc_stamp(struct loader *ld, enum pagoda_phase phase);
+uint64_t tsc_read(void);
+void tsc_measure(struct loader *ld);
+EFI_STATUS esp_open(struct loader *ld);
+EFI_STATUS config_load(struct loader *ld);
+EFI_STATUS kernel_read(struct loader *ld);
+EFI_STATUS kernel_validate(struct loader *ld);
+EFI_STATUS destination_check(struct loader *ld);
+EFI_STATUS low_memory_allocate(struct loader *ld);
+void firmware_info_collect(struct loader *ld);
+void boot_info_fill(struct loader *ld);
+EFI_STATUS handoff_prepare(struct loader *ld);
+EFI_STATUS handoff_exit_boot_services(struct loader *ld);
+_Noreturn void handoff_jump(struct loader *ld);
+
+#endif

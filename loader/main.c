@@ -1,0 +1,101 @@
+/*
+ * Pagoda loader: loads the i686 kernel from the folder this loader was started from and hands
+ * over in 32-bit protected mode, paging off (see include/pagoda/boot_info.h for the contract).
+ *
+ * efi_main is the list of steps; each step lives in its own file and prints its own detailed
+ * error. Any failure before ExitBootServices frees everything, waits so a person can read the
+ * screen, and returns the status to the firmware.
+ */
+#include "console.h"
+#include "loader.h"
+
+#define MAIN_ERROR_PAUSE_US 3000000u
+
+static struct loader loader_state;
+
+EFI_STATUS loader_allocate_pages(struct loader *ld, EFI_ALLOCATE_TYPE how, EFI_MEMORY_TYPE type,
+                                 UINTN pages, EFI_PHYSICAL_ADDRESS *address)
+{
+    if (ld->allocation_count == LOADER_MAX_ALLOCATIONS)
+        return EFI_OUT_OF_RESOURCES;
+    EFI_STATUS status = ld->bs->AllocatePages(how, type, pages, address);
+    if (EFI_ERROR(status))
+        return status;
+    ld->allocations[ld->allocation_count].base = *address;
+    ld->allocations[ld->allocation_count].pages = pages;
+    ld->allocation_count++;
+    return EFI_SUCCESS;
+}
+
+void loader_free_pages(struct loader *ld, EFI_PHYSICAL_ADDRESS base)
+{
+    for (UINTN i = 0; i < ld->allocation_count; i++) {
+        if (ld->allocations[i].base != base)
+            continue;
+        ld->bs->FreePages(base, ld->allocations[i].pages);
+        ld->allocations[i] = ld->allocations[--ld->allocation_count];
+        return;
+    }
+}
+
+void loader_free_all(struct loader *ld)
+{
+    while (ld->allocation_count > 0) {
+        struct loader_allocation *a = &ld->allocations[--ld->allocation_count];
+        ld->bs->FreePages(a->base, a->pages);
+    }
+}
+
+static EFI_STATUS loader_fail(struct loader *ld, const char *step, EFI_STATUS status)
+{
+    console_print("pagoda: %s failed (%s), returning to the firmware\n", step,
+                  console_status_text(status));
+    loader_free_all(ld);
+    if (ld->root != NULL)
+        ld->root->Close(ld->root);
+    ld->bs->Stall(MAIN_ERROR_PAUSE_US);
+    return status;
+}
+
+#define LOADER_STEP(ld, name, call)                                                                \
+    do {                                                                                           \
+        EFI_STATUS step_status_ = (call);                                                          \
+        if (EFI_ERROR(step_status_))                                                               \
+            return loader_fail((ld), (name), step_status_);                                        \
+    } while (0)
+
+EFI_STATUS EFIAPI efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_table)
+{
+    struct loader *ld = &loader_state;
+
+    ld->image_handle = image_handle;
+    ld->st = system_table;
+    ld->bs = system_table->BootServices;
+    tsc_stamp(ld, PAGODA_PHASE_LOADER_ENTRY);
+    /* Without this the firmware resets the machine 5 minutes after starting us. */
+    ld->bs->SetWatchdogTimer(0, 0, 0, NULL);
+    console_init(system_table->ConOut);
+    console_print("\nPagoda loader %s v%s\n", LOADER_ARCH_NAME, LOADER_VERSION);
+    tsc_measure(ld);
+
+    LOADER_STEP(ld, "opening the boot volume", esp_open(ld));
+    LOADER_STEP(ld, "reading the configuration", config_load(ld));
+    tsc_stamp(ld, PAGODA_PHASE_CONFIG_READ);
+    LOADER_STEP(ld, "reading the kernel", kernel_read(ld));
+    tsc_stamp(ld, PAGODA_PHASE_KERNEL_READ);
+    LOADER_STEP(ld, "validating the kernel", kernel_validate(ld));
+    LOADER_STEP(ld, "checking the kernel's destination", destination_check(ld));
+    tsc_stamp(ld, PAGODA_PHASE_KERNEL_CHECKED);
+    LOADER_STEP(ld, "allocating hand-off memory", low_memory_allocate(ld));
+    firmware_info_collect(ld);
+    tsc_stamp(ld, PAGODA_PHASE_FIRMWARE_INFO);
+    boot_info_fill(ld);
+    LOADER_STEP(ld, "preparing the trampoline", handoff_prepare(ld));
+    ld->root->Close(ld->root);
+    ld->root = NULL;
+
+    EFI_STATUS status = handoff_exit_boot_services(ld);
+    if (EFI_ERROR(status))
+        return status; /* after a failed ExitBootServices only GetMemoryMap may be called */
+    handoff_jump(ld);
+}
