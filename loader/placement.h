@@ -1,0 +1,42 @@
+/*
+ * Where the kernel may go: checks a physical range against the firmware's raw memory map.
+ *
+ * After ExitBootServices the trampoline copies the kernel over memory the firmware no longer
+ * owns. Only Conventional, BootServicesCode/Data and LoaderCode/Data qualify; anything else
+ * (runtime services, ACPI, MMIO, reserved, unusable, unknown types) or a hole in the map means
+ * the kernel cannot be placed there. Pure C on raw descriptors (include/pagoda/efi_memory.h),
+ * read byte by byte with the firmware's stride, so the host tests and fuzzers run it unchanged.
+ */
+#ifndef PAGODA_LOADER_PLACEMENT_H
+#define PAGODA_LOADER_PLACEMENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum placement_error {
+    PLACEMENT_OK = 0,
+    PLACEMENT_BAD_DESCRIPTOR_SIZE, /* descriptor_size < 40 or not a multiple of 8 */
+    PLACEMENT_BAD_MAP_SIZE,        /* map_size not a multiple of descriptor_size */
+    PLACEMENT_RANGE_WRAPS,         /* base + size passes 2^64 */
+    PLACEMENT_DESCRIPTOR_WRAPS,    /* a descriptor's start + pages * 4096 passes 2^64 */
+    PLACEMENT_MEMORY_IN_USE,       /* part of the range has a type the loader may not overwrite */
+    PLACEMENT_NOT_DESCRIBED,       /* part of the range is in no descriptor at all */
+    PLACEMENT_ERROR_COUNT,
+};
+
+/*
+ * Checks [base, base+size) lies wholly in memory the loader may overwrite after
+ * ExitBootServices according to the raw map (map_size bytes, stride descriptor_size; unsorted
+ * maps and ranges spread over several touching descriptors are fine). An empty range is OK.
+ * Otherwise writes which range and which memory type is in the way into why (may be NULL).
+ */
+enum placement_error placement_check(const void *map, size_t map_size, size_t descriptor_size,
+                                     uint64_t base, uint64_t size, char *why, size_t why_size);
+
+/* "PLACEMENT_MEMORY_IN_USE" etc., for tests and logs; "PLACEMENT_?" for values out of range. */
+const char *placement_error_name(enum placement_error e);
+
+/* 1 if the loader may overwrite memory of this UEFI type after ExitBootServices. */
+int placement_type_allowed(uint32_t type);
+
+#endif
