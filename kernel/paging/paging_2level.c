@@ -1,0 +1,109 @@
+/*
+ * 32-bit two-level paging (SDM 4.3): a page directory of 1024 4-byte PDEs, each mapping 4 MiB
+ * through a page table of 1024 PTEs or, with CR4.PSE, directly as a 4 MiB page.
+ *
+ * Limits of this format, by design: physical addresses below 4 GiB only (PSE-36 would reach
+ * further through 4 MiB pages; not done), no execute-disable (every present page is
+ * executable, whatever prot says: paging.nx_enforced stays false and walks report EXEC).
+ * Kernel/user split: the kernel-half PDEs are copied into every user page directory and kept
+ * in sync when the kernel space changes one (like FreeBSD's pmap_nopae and Haiku).
+ */
+#include "paging_format.h"
+#include "pte_bits.h"
+
+static const char *const level_names_2level[] = {"PD", "PT"};
+
+static uint64_t table_entry_2level(unsigned level, uint64_t table_phys)
+{
+    (void)level;
+    /* Rights are decided at the leaf: the PDE grants everything. */
+    return PTE_P | PTE_RW | PTE_US | (table_phys & PTE32_ADDR_MASK);
+}
+
+static uint64_t leaf_2level(const struct paging *pg, unsigned level, uint64_t pa, uint32_t prot)
+{
+    bool large = level == 0;
+    return paging_leaf_common_bits(pg, prot, large) |
+           (pa & (large ? PTE32_LARGE_ADDR_MASK : PTE32_ADDR_MASK));
+}
+
+static uint64_t addr_2level(unsigned level, uint64_t entry, bool leaf)
+{
+    return entry & (leaf && level == 0 ? PTE32_LARGE_ADDR_MASK : PTE32_ADDR_MASK);
+}
+
+static uint32_t allows_2level(const struct paging *pg, unsigned level, uint64_t entry)
+{
+    (void)pg;
+    (void)level;
+    return PAGING_PROT_EXEC | ((entry & PTE_RW) ? PAGING_PROT_WRITE : 0u) |
+           ((entry & PTE_US) ? PAGING_PROT_USER : 0u);
+}
+
+static uint32_t attrs_2level(const struct paging *pg, unsigned level, uint64_t entry)
+{
+    (void)pg;
+    return paging_leaf_common_attrs(entry, level == 0);
+}
+
+static uint32_t cr3_2level(uint64_t root)
+{
+    return (uint32_t)(root & CR3_PD_ADDR_MASK);
+}
+
+static uint32_t cr4_2level(const struct paging *pg, uint32_t cr4)
+{
+    cr4 &= ~(CR4_PAE | CR4_PSE | CR4_PGE);
+    if (pg->large_pages)
+        cr4 |= CR4_PSE;
+    if (pg->global_enabled)
+        cr4 |= CR4_PGE;
+    return cr4;
+}
+
+static const struct paging_format format_2level = {
+    .levels = 2,
+    .entry_bytes = 4,
+    .va_shift = {22, 12},
+    .entries = {1024, 1024},
+    .large_level = 0,
+    .root_in_registers = false,
+    .kernel_pdes_copied = true,
+    .kernel_table_pinned = false,
+    .tables_below_4g = true,
+    .make_table_entry = table_entry_2level,
+    .make_leaf = leaf_2level,
+    .entry_addr = addr_2level,
+    .entry_allows = allows_2level,
+    .leaf_attrs = attrs_2level,
+    .cr3_of = cr3_2level,
+    .cr4_for = cr4_2level,
+};
+
+static int init_2level(struct paging *pg, const struct paging_env *env)
+{
+    int rc = paging_core_init(pg, &paging_mode_2level, &format_2level, env);
+    if (rc != PAGING_OK)
+        return rc;
+    pg->phys_limit = PAGING_ADDR_SPACE;
+    pg->large_pages = env->pse_available;
+    pg->nx_enforced = false;
+    return PAGING_OK;
+}
+
+const struct paging_mode paging_mode_2level = {
+    .name = "32-bit two-level",
+    .levels = 2,
+    .level_names = level_names_2level,
+    .large_page_size = 4ull << 20,
+    .init = init_2level,
+    .create = paging_core_create,
+    .destroy = paging_core_destroy,
+    .map = paging_core_map,
+    .unmap = paging_core_unmap,
+    .protect = paging_core_protect,
+    .translate = paging_core_translate,
+    .activate = paging_core_activate,
+    .deactivate = paging_core_deactivate,
+    .counters = paging_core_counters,
+};
