@@ -99,5 +99,7 @@
 /* Segment selectors of the kernel's GDT (same values the loader's GDT used). */
 #define SEL_KERNEL_CODE X86_U(0x08)
 #define SEL_KERNEL_DATA X86_U(0x10)
+#define SEL_MAIN_TSS    X86_U(0x18) /* the kernel's own task: where a task switch saves it */
+#define SEL_DF_TSS      X86_U(0x20) /* the double-fault task: fresh stack, reports and halts */
 
 #endif

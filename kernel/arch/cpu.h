@@ -1,0 +1,28 @@
+/* What CPUID says about this processor, read once at boot. */
+#ifndef PAGODA_CPU_H
+#define PAGODA_CPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cpu_info {
+    char vendor[13];
+    char brand[49];
+    uint32_t max_leaf, max_ext_leaf;
+    uint32_t family, model, stepping;    /* display values (extended fields folded in) */
+    uint32_t features_edx, features_ecx; /* leaf 1 */
+    uint32_t ext_features_edx;           /* leaf 0x80000001 */
+    bool fpu, tsc, msr, pae, pse, pse36, pge, pat, mtrr, apic, x2apic, hypervisor;
+    bool nx, long_mode, pdpe1gb, syscall, invariant_tsc, has_efer;
+    uint32_t physical_address_bits; /* 0x80000008, else 36 with PAE and 32 without */
+    uint32_t linear_address_bits;   /* 0x80000008, else 32 */
+    bool address_bits_from_cpuid;
+};
+
+extern struct cpu_info cpu;
+
+void cpu_detect(void);
+/* IA32_EFER, or 0 where the register does not exist. */
+uint64_t cpu_read_efer(void);
+
+#endif

@@ -1,0 +1,121 @@
+#include "exception.h"
+
+#include "../console/console.h"
+#include "../console/serial.h"
+#include "../kernel.h"
+#include "exc_decode.h"
+#include "pic.h"
+#include "x86.h"
+
+#define IRQ_FIRST_VECTOR PIC_MASTER_VECTOR
+#define IRQ_LAST_VECTOR  (PIC_SLAVE_VECTOR + 7)
+
+static struct {
+    bool armed;
+    bool caught;
+    uint32_t vector;
+    uintptr_t resume_eip;
+    struct fault_record record;
+} expectation;
+
+static uint32_t irq_count;
+static int handler_depth;
+
+void fault_expect(uint32_t vector, uintptr_t resume_eip)
+{
+    expectation.vector = vector;
+    expectation.resume_eip = resume_eip;
+    expectation.caught = false;
+    __asm__ volatile("" ::: "memory");
+    expectation.armed = true;
+}
+
+bool fault_take(struct fault_record *record)
+{
+    expectation.armed = false;
+    __asm__ volatile("" ::: "memory");
+    if (expectation.caught && record)
+        *record = expectation.record;
+    bool caught = expectation.caught;
+    expectation.caught = false;
+    return caught;
+}
+
+uint32_t exception_irq_count(void)
+{
+    return irq_count;
+}
+
+static void report_registers(const struct isr_frame *f)
+{
+    uint32_t esp = (uint32_t)(uintptr_t)&f->eflags + sizeof(f->eflags);
+    kprintf("  EIP=%08x  CS=%04x  EFLAGS=%08x%s%s\n", f->eip, f->cs & 0xFFFFu, f->eflags,
+            (f->eflags & EFLAGS_IF) ? " IF" : "", (f->eflags & EFLAGS_TF) ? " TF" : "");
+    kprintf("  EAX=%08x  EBX=%08x  ECX=%08x  EDX=%08x\n", f->eax, f->ebx, f->ecx, f->edx);
+    kprintf("  ESI=%08x  EDI=%08x  EBP=%08x  ESP=%08x\n", f->esi, f->edi, f->ebp, esp);
+    kprintf("  DS=%04x ES=%04x FS=%04x GS=%04x\n", f->ds & 0xFFFFu, f->es & 0xFFFFu,
+            f->fs & 0xFFFFu, f->gs & 0xFFFFu);
+    uint32_t cr0 = read_cr0(), cr4 = read_cr4();
+    kprintf("  CR0=%08x (PG=%u CD=%u NW=%u WP=%u)  CR3=%08x  CR4=%08x (PAE=%u PSE=%u PGE=%u)\n",
+            cr0, !!(cr0 & CR0_PG), !!(cr0 & CR0_CD), !!(cr0 & CR0_NW), !!(cr0 & CR0_WP), read_cr3(),
+            cr4, !!(cr4 & CR4_PAE), !!(cr4 & CR4_PSE), !!(cr4 & CR4_PGE));
+}
+
+static void report_exception(const struct isr_frame *f, uint32_t cr2)
+{
+    char decoded[160];
+    console_set_color(CONSOLE_BAD);
+    kprintf("\n*** CPU exception %u: %s %s ***\n", f->vector, exc_mnemonic(f->vector),
+            exc_name(f->vector));
+    console_set_color(CONSOLE_NORMAL);
+    if (exc_has_error_code(f->vector))
+        kprintf("  error code 0x%08x: %s\n", f->error_code,
+                exc_decode_error(f->vector, f->error_code, decoded, sizeof(decoded)));
+    if (f->vector == EXC_PF)
+        kprintf("  CR2=%08x (the linear address that faulted)\n", cr2);
+    report_registers(f);
+}
+
+static bool take_expected(struct isr_frame *f, uint32_t cr2)
+{
+    if (!expectation.armed || expectation.vector != f->vector)
+        return false;
+    expectation.record = (struct fault_record){
+        .vector = f->vector, .error_code = f->error_code, .eip = f->eip, .cr2 = cr2};
+    expectation.caught = true;
+    expectation.armed = false;
+    if (expectation.resume_eip)
+        f->eip = (uint32_t)expectation.resume_eip;
+    return true;
+}
+
+static void handle_irq(const struct isr_frame *f)
+{
+    unsigned irq = f->vector - IRQ_FIRST_VECTOR;
+    if (pic_is_spurious(irq))
+        return;
+    irq_count++;
+    kprintf("pagoda: unexpected IRQ %u (vector 0x%x) with every line masked\n", irq, f->vector);
+    pic_end_of_interrupt(irq);
+}
+
+void isr_dispatch(struct isr_frame *frame)
+{
+    uint32_t cr2 = frame->vector == EXC_PF ? read_cr2() : 0;
+    if (frame->vector >= IRQ_FIRST_VECTOR && frame->vector <= IRQ_LAST_VECTOR) {
+        handle_irq(frame);
+        return;
+    }
+    if (take_expected(frame, cr2))
+        return;
+    if (handler_depth++ > 0) {
+        /* The report itself faulted: the consoles may be the cause, so serial only, once. */
+        serial_write_string("\n*** nested CPU exception while reporting one: halting ***\n");
+        kernel_stop(true);
+    }
+    report_exception(frame, cr2);
+    if (kernel_test_mode)
+        kprintf("not ok - unexpected CPU exception %u (%s)\nBail out! unexpected exception\n",
+                frame->vector, exc_mnemonic(frame->vector));
+    kernel_stop(true);
+}

@@ -1,0 +1,57 @@
+#include "idt.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "x86_bits.h"
+
+#define IDT_GATE_PRESENT        0x80u
+#define IDT_GATE_INTERRUPT32    0x0Eu /* interrupts stay off inside handlers */
+#define IDT_GATE_TASK           0x05u /* switch to the task named by the selector */
+#define IDT_VECTOR_DOUBLE_FAULT 8u
+
+struct __attribute__((packed)) idt_gate {
+    uint16_t offset_low;
+    uint16_t selector;
+    uint8_t zero;
+    uint8_t type_attr;
+    uint16_t offset_high;
+};
+
+struct __attribute__((packed)) idt_pointer {
+    uint16_t limit;
+    uint32_t base;
+};
+
+extern const uint32_t isr_stub_table[IDT_STUB_COUNT];
+
+static struct idt_gate idt[IDT_VECTOR_COUNT] __attribute__((aligned(8)));
+
+void idt_init(void)
+{
+    for (unsigned v = 0; v < IDT_STUB_COUNT; v++) {
+        uint32_t handler = isr_stub_table[v];
+        idt[v] = (struct idt_gate){
+            .offset_low = handler & 0xFFFFu,
+            .selector = SEL_KERNEL_CODE,
+            .zero = 0,
+            .type_attr = IDT_GATE_PRESENT | IDT_GATE_INTERRUPT32,
+            .offset_high = handler >> 16,
+        };
+    }
+    /* #DF by task gate: its own stack and segments, whatever state caused it (tss.h). */
+    idt[IDT_VECTOR_DOUBLE_FAULT] =
+        (struct idt_gate){.selector = SEL_DF_TSS, .type_attr = IDT_GATE_PRESENT | IDT_GATE_TASK};
+    struct idt_pointer pointer = {.limit = sizeof(idt) - 1, .base = (uint32_t)(uintptr_t)idt};
+    __asm__ volatile("lidt %0" : : "m"(pointer) : "memory");
+}
+
+void idt_set_present(unsigned vector, bool present)
+{
+    if (vector >= IDT_VECTOR_COUNT)
+        return;
+    if (present)
+        idt[vector].type_attr |= IDT_GATE_PRESENT;
+    else
+        idt[vector].type_attr &= (uint8_t)~IDT_GATE_PRESENT;
+}

@@ -1,0 +1,80 @@
+#include "lapic.h"
+
+#include "cpu.h"
+#include "x86.h"
+
+/* Register offsets in the xAPIC MMIO page (SDM Vol. 3A 11.4.1, table 11-1). */
+#define LAPIC_REG_VERSION       0x030u
+#define LAPIC_REG_LVT_TIMER     0x320u
+#define LAPIC_REG_LVT_THERMAL   0x330u
+#define LAPIC_REG_LVT_PERF      0x340u
+#define LAPIC_REG_LVT_LINT0     0x350u
+#define LAPIC_REG_LVT_LINT1     0x360u
+#define LAPIC_REG_LVT_ERROR     0x370u
+#define LAPIC_REG_TIMER_INITIAL 0x380u
+#define LAPIC_REG_TIMER_CURRENT 0x390u
+
+#define LAPIC_LVT_MASKED         (1u << 16)
+#define LAPIC_VERSION_MAX_LVT(v) (((v) >> 16) & 0xFFu)
+#define LAPIC_MAX_LVT_PERF       4u /* the performance counter LVT exists from this count on */
+#define LAPIC_MAX_LVT_THERMAL    5u
+
+struct lapic_state lapic;
+
+static uint32_t lapic_read(uint32_t reg)
+{
+    if (lapic.x2apic)
+        return (uint32_t)rdmsr(MSR_X2APIC_BASE + (reg >> 4));
+    return *(volatile uint32_t *)(uintptr_t)(lapic.base + reg);
+}
+
+static void lapic_write(uint32_t reg, uint32_t value)
+{
+    if (lapic.x2apic)
+        wrmsr(MSR_X2APIC_BASE + (reg >> 4), value);
+    else
+        *(volatile uint32_t *)(uintptr_t)(lapic.base + reg) = value;
+}
+
+static void lapic_mask(uint32_t reg)
+{
+    lapic_write(reg, lapic_read(reg) | LAPIC_LVT_MASKED);
+}
+
+void lapic_quiet(void)
+{
+    lapic.present = cpu.apic && cpu.msr;
+    if (!lapic.present)
+        return;
+    uint64_t base_msr = rdmsr(MSR_IA32_APIC_BASE);
+    lapic.enabled = base_msr & APIC_BASE_ENABLE;
+    lapic.x2apic = base_msr & APIC_BASE_X2APIC;
+    lapic.base = base_msr & ~(uint64_t)0xFFFu & ((1ull << cpu.physical_address_bits) - 1);
+    lapic.reachable = lapic.x2apic || lapic.base + 0x1000u <= (1ull << 32);
+    if (!lapic.enabled || !lapic.reachable)
+        return; /* globally disabled: no timer can run; above 4 GiB: cannot touch it yet */
+    lapic.version = lapic_read(LAPIC_REG_VERSION);
+    lapic.max_lvt = LAPIC_VERSION_MAX_LVT(lapic.version);
+    lapic.timer_lvt_before = lapic_read(LAPIC_REG_LVT_TIMER);
+    lapic.timer_initial_before = lapic_read(LAPIC_REG_TIMER_INITIAL);
+    lapic.timer_current_before = lapic_read(LAPIC_REG_TIMER_CURRENT);
+
+    lapic_mask(LAPIC_REG_LVT_TIMER);
+    lapic_write(LAPIC_REG_TIMER_INITIAL, 0); /* a zero initial count stops the timer */
+    lapic_mask(LAPIC_REG_LVT_LINT0);
+    lapic_mask(LAPIC_REG_LVT_LINT1);
+    lapic_mask(LAPIC_REG_LVT_ERROR);
+    if (lapic.max_lvt >= LAPIC_MAX_LVT_PERF)
+        lapic_mask(LAPIC_REG_LVT_PERF);
+    if (lapic.max_lvt >= LAPIC_MAX_LVT_THERMAL)
+        lapic_mask(LAPIC_REG_LVT_THERMAL);
+}
+
+bool lapic_timer_is_quiet(uint32_t *lvt_timer, uint32_t *current_count)
+{
+    if (!lapic.present || !lapic.enabled || !lapic.reachable)
+        return false;
+    *lvt_timer = lapic_read(LAPIC_REG_LVT_TIMER);
+    *current_count = lapic_read(LAPIC_REG_TIMER_CURRENT);
+    return (*lvt_timer & LAPIC_LVT_MASKED) && *current_count == 0;
+}

@@ -1,0 +1,43 @@
+/* The TSC as the kernel's clock: calibrated against PIT channel 2, compared with the loader. */
+#ifndef PAGODA_TSC_H
+#define PAGODA_TSC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define TSC_CALIBRATION_MS       5u /* per sample */
+#define TSC_CALIBRATION_SAMPLES  5u /* clean samples wanted: the smallest is used */
+#define TSC_CALIBRATION_ATTEMPTS 12u
+
+enum tsc_calibration_status {
+    TSC_CAL_OK,
+    TSC_CAL_NOISY,  /* every attempt was disturbed (a busy host under QEMU, SMIs) */
+    TSC_CAL_NO_PIT, /* channel 2's output never rose, or was high at once */
+    TSC_CAL_NO_TSC, /* the TSC did not advance */
+};
+
+struct tsc_calibration {
+    enum tsc_calibration_status status;
+    bool ok;                /* status == TSC_CAL_OK */
+    uint64_t hz;            /* chosen sample's rate (also set when NOISY), 0 otherwise */
+    uint64_t cycles;        /* TSC cycles over the PIT interval, chosen sample */
+    uint64_t uncertainty;   /* cycles its start and end could each be off by */
+    uint64_t spread_cycles; /* largest minus smallest clean sample */
+    uint32_t attempts;      /* attempts made */
+    uint32_t samples;       /* clean attempts among them */
+    uint32_t pit_ticks;     /* PIT ticks waited per attempt */
+    uint32_t polls;         /* port reads until the PIT's output rose, chosen sample */
+    const char *failure;    /* why it is not OK */
+};
+
+/*
+ * Busy-wait TSC_CALIBRATION_MS on PIT channel 2 (gate via port 0x61, mode 0) and count cycles.
+ * The start and end are each bracketed by two TSC reads; an attempt whose brackets are wider than
+ * 1% of the interval (the CPU was elsewhere: a descheduled vCPU, an SMI) is thrown away. Of
+ * TSC_CALIBRATION_SAMPLES clean attempts the one with the fewest cycles wins: disturbances only
+ * add cycles (under a busy QEMU/TCG host the PIT's virtual clock was seen to fall behind the TSC
+ * by up to 2x within a 5 ms window).
+ */
+struct tsc_calibration tsc_calibrate(void);
+
+#endif

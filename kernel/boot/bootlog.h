@@ -1,0 +1,34 @@
+/* The boot log: what the loader handed over and what the kernel found, on every console. */
+#ifndef PAGODA_BOOTLOG_H
+#define PAGODA_BOOTLOG_H
+
+#include <stdint.h>
+
+#include "../arch/tsc.h"
+#include "cmdline.h"
+#include "pagoda/boot_info.h"
+
+struct bootlog_context {
+    const struct pagoda_boot_info *info;
+    const struct cmdline_options *options;
+    const struct tsc_calibration *tsc;
+    uint64_t tsc_hz; /* the rate used for phase times (calibrated, else the loader's) */
+};
+
+void bootlog_firmware(const struct bootlog_context *ctx);
+void bootlog_cpu(void);
+void bootlog_memory_map(const struct bootlog_context *ctx);
+void bootlog_framebuffer(const struct bootlog_context *ctx);
+void bootlog_rsdp(const struct bootlog_context *ctx);
+void bootlog_cmdline(const struct bootlog_context *ctx);
+void bootlog_ranges(const struct bootlog_context *ctx);
+void bootlog_tsc(const struct bootlog_context *ctx);
+/* Phase table: each stamp relative to loader entry and to the previous stamp. */
+void bootlog_phases(const struct bootlog_context *ctx);
+/* One "# phase a->b ms=X.Y" line per phase and for the whole boot, for the test harness. */
+void bootlog_phase_tap_lines(const struct bootlog_context *ctx);
+
+/* The RSDP as the kernel reads it (checksums included). */
+struct rsdp_result bootlog_read_rsdp(const struct pagoda_boot_info *info);
+
+#endif

@@ -1,0 +1,39 @@
+/* The kernel command line: space-separated tokens, `key=value` or bare words. Pure code. */
+#ifndef PAGODA_CMDLINE_H
+#define PAGODA_CMDLINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum kernel_mode {
+    KERNEL_MODE_BOOT, /* boot log, then halt (default) */
+    KERNEL_MODE_TEST, /* self-tests in TAP on COM1, then exit QEMU */
+};
+
+/* crash=NAME: after the boot log, raise an exception on purpose to show the decoded report. */
+enum kernel_crash {
+    KERNEL_CRASH_NONE,
+    KERNEL_CRASH_UD,  /* ud2: #UD */
+    KERNEL_CRASH_GP,  /* load a selector past the GDT limit: #GP with a selector error code */
+    KERNEL_CRASH_DE,  /* divide by zero: #DE */
+    KERNEL_CRASH_IDT, /* int 0x80 through a not-present gate: #GP naming the IDT vector */
+    KERNEL_CRASH_BP,  /* int3 nobody expects: #BP */
+    KERNEL_CRASH_DF,  /* #GP with the #GP gate marked not present: #NP on delivery, so #DF */
+};
+
+#define CMDLINE_MAX_PROBLEMS 4
+#define CMDLINE_PROBLEM_LEN  80
+
+struct cmdline_options {
+    enum kernel_mode mode;
+    enum kernel_crash crash;
+    unsigned problem_count; /* tokens that were ignored, each explained below */
+    char problems[CMDLINE_MAX_PROBLEMS][CMDLINE_PROBLEM_LEN];
+};
+
+/* Parse text (may be NULL: defaults). Unknown tokens and bad values are recorded and ignored. */
+void cmdline_parse(const char *text, struct cmdline_options *options);
+const char *cmdline_mode_name(enum kernel_mode mode);
+const char *cmdline_crash_name(enum kernel_crash crash); /* "none", "ud", ... */
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * Read-only views of the raw UEFI memory map the loader passed: walking by the firmware's stride,
+ * merging neighbours for display, totals per type, overlap and coverage checks. Pure code: no
+ * hardware access, so tests/kernel/ runs it on the host under ASan/UBSan. (The normalized map the
+ * frame allocator uses is kernel/mem/'s job; this is the as-the-firmware-said-it view.)
+ */
+#ifndef PAGODA_RAWMAP_H
+#define PAGODA_RAWMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pagoda/boot_info.h"
+#include "pagoda/efi_memory.h"
+
+struct rawmap {
+    const unsigned char *base;
+    size_t count;
+    uint32_t stride;
+};
+
+/* A run of consecutive descriptors (in map order) that touch and share type and attributes. */
+struct rawmap_run {
+    uint32_t type;
+    uint64_t start;
+    uint64_t pages;
+    uint64_t attribute;
+    uint32_t entries; /* raw descriptors merged into this run */
+};
+
+/* Index PAGODA_EFI_MEMORY_TYPE_COUNT collects types the table does not know. */
+#define RAWMAP_TYPE_SLOTS (PAGODA_EFI_MEMORY_TYPE_COUNT + 1)
+
+struct rawmap_totals {
+    uint64_t pages[RAWMAP_TYPE_SLOTS];
+    uint32_t entries[RAWMAP_TYPE_SLOTS];
+    uint64_t usable_pages;      /* Conventional: free right now */
+    uint64_t reclaimable_pages; /* boot-services and loader code/data: free once consumed */
+    uint64_t total_pages;
+    uint64_t highest_end; /* one past the last byte described */
+};
+
+struct rawmap rawmap_of(const struct pagoda_boot_info *info);
+const struct pagoda_efi_memory_descriptor *rawmap_at(const struct rawmap *view, size_t i);
+/* One past the last byte of a descriptor, saturated at UINT64_MAX on overflow. */
+uint64_t rawmap_desc_end(const struct pagoda_efi_memory_descriptor *d);
+
+/* Fill *run from index i on; returns the index after the run (== i when i >= count). */
+size_t rawmap_next_run(const struct rawmap *view, size_t i, struct rawmap_run *run);
+size_t rawmap_run_count(const struct rawmap *view);
+void rawmap_totals(const struct rawmap *view, struct rawmap_totals *totals);
+
+bool rawmap_type_is_usable(uint32_t type);      /* Conventional */
+bool rawmap_type_is_reclaimable(uint32_t type); /* BS code/data, loader code/data */
+
+/* Find two overlapping descriptors whose types are both in type_mask (bit per type);
+ * order-insensitive. Returns true and their indices if found. */
+bool rawmap_find_overlap(const struct rawmap *view, uint32_t type_mask, size_t *first,
+                         size_t *second);
+/* Whether [base, base+size) is covered by the union of descriptors whose type is in type_mask.
+ * On false, *gap is the first address not covered. */
+bool rawmap_covers(const struct rawmap *view, uint64_t base, uint64_t size, uint32_t type_mask,
+                   uint64_t *gap);
+
+#define RAWMAP_TYPE_BIT(t) (1u << (t))
+/* Memory the loader may put a kernel into (placement rules): free or boot-time memory. */
+#define RAWMAP_LOADER_USABLE_MASK                                                                  \
+    (RAWMAP_TYPE_BIT(PAGODA_EFI_CONVENTIONAL) | RAWMAP_TYPE_BIT(PAGODA_EFI_LOADER_CODE) |          \
+     RAWMAP_TYPE_BIT(PAGODA_EFI_LOADER_DATA) | RAWMAP_TYPE_BIT(PAGODA_EFI_BOOT_SERVICES_CODE) |    \
+     RAWMAP_TYPE_BIT(PAGODA_EFI_BOOT_SERVICES_DATA))
+
+#endif

@@ -1,0 +1,28 @@
+/* kprintf: one printf for every console (COM1 always, the framebuffer when reachable). */
+#ifndef PAGODA_CONSOLE_H
+#define PAGODA_CONSOLE_H
+
+#include <stdarg.h>
+
+#include "pagoda/boot_info.h"
+
+enum console_color {
+    CONSOLE_NORMAL,
+    CONSOLE_HEADING,
+    CONSOLE_GOOD,
+    CONSOLE_WARN,
+    CONSOLE_BAD,
+    CONSOLE_DIM,
+};
+
+void console_init_serial(void);
+/* Attach the framebuffer console; prints (to serial) why not when it cannot. */
+void console_attach_framebuffer(const struct pagoda_framebuffer *fb);
+void console_set_color(enum console_color color);
+
+__attribute__((format(printf, 1, 2))) void kprintf(const char *fmt, ...);
+__attribute__((format(printf, 1, 0))) void kvprintf(const char *fmt, va_list ap);
+/* A section title in the heading colour: "== title ==". */
+__attribute__((format(printf, 1, 2))) void kheading(const char *fmt, ...);
+
+#endif

@@ -1,0 +1,20 @@
+/* Text console on the GOP framebuffer the loader found (paging off: reachable below 4 GiB only). */
+#ifndef PAGODA_FB_H
+#define PAGODA_FB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fb_pixel.h"
+#include "pagoda/boot_info.h"
+
+enum fb_status fb_init(const struct pagoda_framebuffer *fb);
+bool fb_ready(void);
+void fb_putc(char c);
+void fb_set_colors(uint32_t foreground_rgb, uint32_t background_rgb);
+/* Text grid and font size, for the boot log. */
+void fb_text_geometry(unsigned *cols, unsigned *rows, unsigned *font_w, unsigned *font_h);
+/* Write a pixel and read it back (self-test); false if the value did not stick. */
+bool fb_probe_pixel(unsigned x, unsigned y, uint32_t rgb, uint32_t *written, uint32_t *read);
+
+#endif

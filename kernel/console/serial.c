@@ -1,0 +1,62 @@
+#include "serial.h"
+
+#include "../arch/x86.h"
+
+#define COM1                  0x3F8u
+#define UART_DATA             0u /* THR/RBR, or divisor low byte with DLAB */
+#define UART_IER              1u /* or divisor high byte with DLAB */
+#define UART_FCR              2u
+#define UART_LCR              3u
+#define UART_MCR              4u
+#define UART_LSR              5u
+#define UART_SCRATCH          7u
+#define UART_LCR_DLAB         0x80u
+#define UART_LCR_8N1          0x03u
+#define UART_FCR_ENABLE_CLEAR 0x07u /* FIFO on, clear both FIFOs */
+#define UART_MCR_DTR_RTS_OUT2 0x0Bu
+#define UART_LSR_THR_EMPTY    0x20u
+#define UART_DIVISOR_115200   1u
+/* Bounded wait: a UART that never drains must not hang the kernel. ~100 ms worth of polls. */
+#define UART_MAX_POLLS 100000u
+
+static bool serial_present;
+
+bool serial_init(void)
+{
+    outb(COM1 + UART_SCRATCH, 0x5A);
+    serial_present = inb(COM1 + UART_SCRATCH) == 0x5A;
+    if (!serial_present)
+        return false;
+    outb(COM1 + UART_IER, 0x00); /* polled: no UART interrupts */
+    outb(COM1 + UART_LCR, UART_LCR_DLAB);
+    outb(COM1 + UART_DATA, UART_DIVISOR_115200 & 0xFFu);
+    outb(COM1 + UART_IER, UART_DIVISOR_115200 >> 8);
+    outb(COM1 + UART_LCR, UART_LCR_8N1);
+    outb(COM1 + UART_FCR, UART_FCR_ENABLE_CLEAR);
+    outb(COM1 + UART_MCR, UART_MCR_DTR_RTS_OUT2);
+    return true;
+}
+
+static void serial_put_raw(char c)
+{
+    for (unsigned i = 0; i < UART_MAX_POLLS; i++) {
+        if (inb(COM1 + UART_LSR) & UART_LSR_THR_EMPTY)
+            break;
+    }
+    outb(COM1 + UART_DATA, (uint8_t)c);
+}
+
+void serial_putc(char c)
+{
+    if (!serial_present)
+        return;
+    if (c == '\n')
+        serial_put_raw('\r');
+    serial_put_raw(c);
+}
+
+void serial_write_string(const char *s)
+{
+    while (*s)
+        serial_putc(*s++);
+}

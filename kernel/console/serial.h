@@ -1,0 +1,12 @@
+/* COM1 at 0x3f8, 115200 baud 8N1, polled. */
+#ifndef PAGODA_SERIAL_H
+#define PAGODA_SERIAL_H
+
+#include <stdbool.h>
+
+/* Program the UART; false if no UART answers (scratch register test), and output is dropped. */
+bool serial_init(void);
+void serial_putc(char c); /* '\n' becomes "\r\n" */
+void serial_write_string(const char *s);
+
+#endif

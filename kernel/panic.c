@@ -1,0 +1,33 @@
+#include "panic.h"
+
+#include <stdarg.h>
+
+#include "arch/qemu_exit.h"
+#include "arch/x86.h"
+#include "console/console.h"
+#include "kernel.h"
+
+bool kernel_test_mode;
+
+void kernel_stop(bool failed)
+{
+    if (kernel_test_mode)
+        qemu_exit(failed ? QEMU_EXIT_FAIL : QEMU_EXIT_PASS);
+    kprintf("pagoda: halted.\n");
+    cpu_halt_forever();
+}
+
+void panic(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    console_set_color(CONSOLE_BAD);
+    kprintf("\nPANIC: ");
+    kvprintf(fmt, ap);
+    kprintf("\n");
+    console_set_color(CONSOLE_NORMAL);
+    va_end(ap);
+    if (kernel_test_mode)
+        kprintf("not ok - kernel panic (see above)\nBail out! kernel panic\n");
+    kernel_stop(true);
+}
