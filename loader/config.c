@@ -87,6 +87,51 @@ static const char *config_apply_yes_no(int *dst, const char *key, struct config_
     return what;
 }
 
+static const char *config_apply_seconds(unsigned *dst, const char *key, struct config_span value,
+                                        char *what)
+{
+    unsigned seconds = 0;
+
+    for (size_t i = 0; i < value.length; i++) {
+        if (value.start[i] < '0' || value.start[i] > '9' || seconds > MENU_TIMEOUT_MAX) {
+            seconds = MENU_TIMEOUT_MAX + 1;
+            break;
+        }
+        seconds = seconds * 10 + (unsigned)(value.start[i] - '0');
+    }
+    if (value.length == 0 || seconds > MENU_TIMEOUT_MAX) {
+        pg_snprintf(what, CONFIG_WHAT_MAX, "%s must be a number of seconds from 0 to %u", key,
+                    MENU_TIMEOUT_MAX);
+        return what;
+    }
+    *dst = seconds;
+    return NULL;
+}
+
+static const char *config_apply_default(struct loader_config *config, struct config_span value,
+                                        char *what)
+{
+    if (!menu_action_parse(value.start, value.length, &config->default_action)) {
+        pg_snprintf(what, CONFIG_WHAT_MAX, "default must be boot, test or compare, not '%.*s'",
+                    (int)(value.length > 32 ? 32 : value.length), value.start);
+        return what;
+    }
+    config->has_default_action = 1;
+    return NULL;
+}
+
+static const char *config_apply_paging(struct loader_config *config, struct config_span value,
+                                       char *what)
+{
+    if (!menu_paging_parse(value.start, value.length, &config->paging)) {
+        pg_snprintf(what, CONFIG_WHAT_MAX, "paging must be auto, 2level or pae, not '%.*s'",
+                    (int)(value.length > 32 ? 32 : value.length), value.start);
+        return what;
+    }
+    config->has_paging = 1;
+    return NULL;
+}
+
 static const char *config_apply_line(struct loader_config *config, struct config_span line,
                                      char *what)
 {
@@ -108,6 +153,12 @@ static const char *config_apply_line(struct loader_config *config, struct config
     if (config_span_equals(key, "debug_occupy_kernel_range"))
         return config_apply_yes_no(&config->debug_occupy_kernel_range, "debug_occupy_kernel_range",
                                    value, what);
+    if (config_span_equals(key, "menu_timeout"))
+        return config_apply_seconds(&config->menu_timeout, "menu_timeout", value, what);
+    if (config_span_equals(key, "default"))
+        return config_apply_default(config, value, what);
+    if (config_span_equals(key, "paging"))
+        return config_apply_paging(config, value, what);
     if (key.length == 0)
         return "missing key before '='";
     pg_snprintf(what, CONFIG_WHAT_MAX, "unknown key '%.*s'",
@@ -121,6 +172,11 @@ void config_defaults(struct loader_config *config)
     config_copy(config->kernel, kernel);
     config->cmdline[0] = '\0';
     config->debug_occupy_kernel_range = 0;
+    config->menu_timeout = 0;
+    config->has_default_action = 0;
+    config->default_action = MENU_ACTION_BOOT;
+    config->has_paging = 0;
+    config->paging = MENU_PAGING_AUTO;
 }
 
 unsigned config_parse(const char *text, size_t size, struct loader_config *config,

@@ -1,6 +1,8 @@
 /*
  * pagoda.cfg: one "key = value" per line, '#' starts a comment line, blank lines are ignored.
- * Keys: kernel (file next to the loader), cmdline (verbatim), debug_occupy_kernel_range (yes/no).
+ * Keys: kernel (file next to the loader), cmdline (verbatim), debug_occupy_kernel_range (yes/no),
+ * menu_timeout (seconds the boot menu waits, 0 = no menu), default (boot/test/compare: the
+ * mode= word to append) and paging (auto/2level/pae: the paging= word to append).
  * The parser is pure C (no EFI headers) so it can be tested on the host; a bad line is reported
  * through a callback with its line number and leaves the setting it tried to change untouched.
  */
@@ -8,6 +10,8 @@
 #define PAGODA_LOADER_CONFIG_H
 
 #include <stddef.h>
+
+#include "menu_model.h"
 
 #define CONFIG_FILE_NAME       "pagoda.cfg"
 #define CONFIG_DEFAULT_KERNEL  "pagoda.elf"
@@ -19,6 +23,11 @@ struct loader_config {
     char kernel[CONFIG_KERNEL_NAME_MAX];
     char cmdline[CONFIG_CMDLINE_MAX];
     int debug_occupy_kernel_range;
+    unsigned menu_timeout; /* seconds; 0: no menu */
+    int has_default_action;
+    enum menu_action default_action;
+    int has_paging;
+    enum menu_paging paging;
 };
 
 typedef void (*config_report_fn)(void *ctx, unsigned line, const char *what);

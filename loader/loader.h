@@ -31,6 +31,7 @@ struct loader {
     EFI_FILE_HANDLE root;                /* the volume the loader was started from */
     CHAR16 directory[LOADER_PATH_CHARS]; /* the loader's folder, ending in a backslash */
     struct loader_config config;
+    int secure_boot; /* the firmware verified this loader: the kernel must match its hash */
 
     uint64_t tsc[PAGODA_PHASE_COUNT];
     uint64_t tsc_hz;
@@ -71,7 +72,10 @@ uint64_t tsc_read(void);
 void tsc_measure(struct loader *ld);
 EFI_STATUS esp_open(struct loader *ld);
 EFI_STATUS config_load(struct loader *ld);
+void menu_choose(struct loader *ld);
+void secure_boot_detect(struct loader *ld);
 EFI_STATUS kernel_read(struct loader *ld);
+EFI_STATUS kernel_verify_hash(struct loader *ld);
 EFI_STATUS kernel_validate(struct loader *ld);
 EFI_STATUS destination_check(struct loader *ld);
 EFI_STATUS low_memory_allocate(struct loader *ld);

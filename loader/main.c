@@ -5,6 +5,9 @@
  * efi_main is the list of steps; each step lives in its own file and prints its own detailed
  * error. Any failure before ExitBootServices frees everything, waits so a person can read the
  * screen, and returns the status to the firmware.
+ *
+ * With Secure Boot on, the kernel file must match the SHA-256 built into this loader
+ * (secure_boot.c, docs/secure-boot.md). The boot menu (menu.c) runs only if pagoda.cfg asks.
  */
 #include "console.h"
 #include "loader.h"
@@ -77,12 +80,15 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_tab
     console_init(system_table->ConOut);
     console_print("\nPagoda loader %s v%s\n", LOADER_ARCH_NAME, LOADER_VERSION);
     tsc_measure(ld);
+    secure_boot_detect(ld);
 
     LOADER_STEP(ld, "opening the boot volume", esp_open(ld));
     LOADER_STEP(ld, "reading the configuration", config_load(ld));
     tsc_stamp(ld, PAGODA_PHASE_CONFIG_READ);
+    menu_choose(ld);
     LOADER_STEP(ld, "reading the kernel", kernel_read(ld));
     tsc_stamp(ld, PAGODA_PHASE_KERNEL_READ);
+    LOADER_STEP(ld, "checking the kernel's SHA-256", kernel_verify_hash(ld));
     LOADER_STEP(ld, "validating the kernel", kernel_validate(ld));
     LOADER_STEP(ld, "checking the kernel's destination", destination_check(ld));
     tsc_stamp(ld, PAGODA_PHASE_KERNEL_CHECKED);
