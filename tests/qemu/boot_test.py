@@ -1,0 +1,374 @@
+#!/usr/bin/env python3
+"""One whole-system boot of Pagoda in QEMU, reported as TAP.
+
+Each case builds its own disk image in a temporary directory (tools/mkimage.py), possibly with a
+broken kernel made from the real one (tools/badelf.py), boots it on OVMF with tools/qemu.py and
+checks the serial output:
+
+  - kernel boots (`boot-*`): the loader banner, the hand-off line, every TAP line the kernel
+    prints in `mode=test` (relayed, renumbered, prefixed "kernel:"), the complete plan, QEMU's exit
+    status 33 (isa-debug-exit: kernel self-tests passed) and no timeout. The kernel's benchmark
+    lines ("# phase ... ms=...") are copied into the log as TAP comments.
+  - normal boots (`boot-x64-no-config`, `boot-ia32-boot-log`): `mode=boot`, the kernel prints
+    its boot log and halts; the test stops QEMU at "pagoda: halted".
+  - CPU exceptions on purpose (`crash-*`, cmdline `crash=gp|df|idt|de`): the kernel's decoded
+    report, a TAP bail-out and exit status 35 (a triple fault would reset: exit status 0).
+  - bad input (`bad-*`): the loader's specific message, no attempt to leave boot services, no
+    kernel output, and control back in the firmware ("BdsDxe: failed to start Boot....").
+
+    boot_test.py --list
+    boot_test.py CASE --bootx64 F --bootia32 F --kernel F [--log-dir DIR]
+"""
+
+import argparse
+import json
+import os
+import re
+import sys
+import tempfile
+
+TOOLS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools")
+sys.path.insert(0, TOOLS)
+sys.dont_write_bytecode = True  # keep the source tree free of __pycache__
+import badelf  # noqa: E402
+import mkimage  # noqa: E402
+import qemu  # noqa: E402
+
+BOOT_TIMEOUT = {"x64": 150, "ia32": 240}  # seconds; TCG on a shared 2-core machine
+FAIL_TIMEOUT = {"x64": 90, "ia32": 150}
+
+RETURNED_TO_FIRMWARE = r"BdsDxe: failed to start Boot\d+[^\n]*\n"
+HANDOFF = r"exiting boot services"
+KERNEL_HALTED = r"pagoda: halted"
+KERNEL_BOOT_COMPLETE = r"pagoda: boot complete"
+KERNEL_SIGN_OF_LIFE = r"pagoda kernel|Pagoda kernel"
+LOADER_GIVES_UP = r"pagoda: .* failed \(.*\), returning to the firmware"
+KERNEL_TAP = re.compile(r"^(ok|not ok) (\d+)(?: - (.*))?$")
+KERNEL_PLAN = re.compile(r"^1\.\.(\d+)$")
+PHASE_LINE = re.compile(r"^# phase (\S+) ms=([0-9.]+)")
+KERNEL_PATH = r"pagoda\.elf"
+ESCAPES = re.compile(r"\x1b\[[0-9;=?]*[A-Za-z]")
+
+
+def boot(firmware, disk="ahci", memory="256M", config=(), expect=()):
+    """A kernel self-test boot; EXPECT: (regex, what) the serial log must also show."""
+    return {"kind": "boot", "firmware": firmware, "disk": disk, "memory": memory,
+            "config": ["cmdline = mode=test"] + list(config), "expect": list(expect)}
+
+
+def boot_log(firmware, config=None, expect=()):
+    """A normal boot (boot log, then halt); CONFIG None means no pagoda.cfg at all."""
+    return {"kind": "boot_log", "firmware": firmware, "config": config, "expect": list(expect)}
+
+
+def crash(firmware, exception, expect):
+    """cmdline crash=EXCEPTION in mode=test: a decoded report, then exit 35, never a reset."""
+    return {"kind": "crash", "firmware": firmware, "exception": exception,
+            "config": [f"cmdline = mode=test crash={exception}"], "expect": list(expect)}
+
+
+def bad(firmware, variant, message):
+    return {"kind": "bad", "firmware": firmware, "variant": variant, "message": message}
+
+
+# What the loader must say for each broken kernel (its text comes from loader/elf_check.c,
+# loader/placement.c and loader/kernel_file.c).
+MISSING = rf"pagoda: cannot open kernel \S*{KERNEL_PATH}: Not Found"
+TRUNCATED = rf"pagoda: \S*{KERNEL_PATH}: segment \d+ file range .* runs past the end of the \d+-byte file"
+TRUNCATED_HEADER = rf"pagoda: \S*{KERNEL_PATH}: (file is \d+ bytes, smaller than the 52-byte ELF header|size \d+ bytes)"
+BAD_MAGIC = rf"pagoda: \S*{KERNEL_PATH}: bad magic .*not an ELF file"
+MACHINE = rf"pagoda: \S*{KERNEL_PATH}: machine 62 \(.*\), expected 3 \(i386\)"
+CLASS64 = rf"pagoda: \S*{KERNEL_PATH}: ELF class 2 \(ELF64\), expected 1"
+OVERLAP = rf"pagoda: \S*{KERNEL_PATH}: segment \d+ \[0x[0-9a-f]+-0x[0-9a-f]+\) overlaps segment \d+"
+ENTRY = rf"pagoda: \S*{KERNEL_PATH}: entry 0x[0-9a-f]+ (lies in segment \d+ .* which is not executable|is not inside any PT_LOAD)"
+RESERVED = rf"pagoda: \S*{KERNEL_PATH}: segment \d+ .*cannot be loaded: .*overlaps \w+ memory"
+
+CASES = {
+    "boot-x64-ahci": boot("x64"),
+    "boot-ia32-ahci": boot("ia32"),
+    "boot-x64-usb": boot("x64", disk="usb"),
+    "boot-ia32-usb": boot("ia32", disk="usb"),
+    "boot-x64-nvme": boot("x64", disk="nvme"),
+    "boot-x64-6G": boot("x64", memory="6G"),
+    "boot-x64-occupied": boot("x64", config=["debug_occupy_kernel_range = yes"], expect=[
+        (r"occupied [1-9]\d* of \d+ kernel pages",
+         "loader occupied the kernel range first (the staging copy is what loads the kernel)")]),
+    "boot-x64-bad-config-line": boot("x64", config=["this line is not key = value", "colour = blue"],
+                                     expect=[(r"pagoda\.cfg:2: .*\(line ignored\)",
+                                              "bad line 2 of pagoda.cfg reported and ignored"),
+                                             (r"pagoda\.cfg:3: .*\(line ignored\)",
+                                              "bad line 3 of pagoda.cfg reported and ignored")]),
+    "boot-x64-no-config": boot_log("x64", expect=[
+        (r"pagoda\.cfg not found, using defaults", "missing pagoda.cfg: loader uses defaults"),
+        (r'cmdline=""', "default command line is empty")]),
+    "boot-ia32-boot-log": boot_log("ia32", config=["cmdline = mode=boot"], expect=[
+        (r'"mode=boot" -> mode=boot', "kernel parsed the command line")]),
+    "boot-x64-virtio": boot("x64", disk="virtio"),
+    "crash-x64-gp": crash("x64", "gp", [
+        (r"CPU exception 13: #GP General Protection", "report names the vector: #GP"),
+        (r"error code 0x00000028: ext=0 idt=0 ti=0 index=5", "selector error code decoded")]),
+    "crash-x64-df": crash("x64", "df", [
+        (r"CPU exception 8: #DF Double Fault", "report names the vector: #DF"),
+        (r"interrupted task: EIP=", "double fault handled on its own task")]),
+    "crash-ia32-idt": crash("ia32", "idt", [
+        (r"CPU exception 13: #GP", "report names the vector: #GP"),
+        (r"idt=1 .*IDT vector 0x80", "error code decoded as an IDT entry")]),
+    "crash-ia32-de": crash("ia32", "de", [
+        (r"CPU exception 0: #DE Divide Error", "report names the vector: #DE"),
+        (r"EIP=[0-9a-f]{8} +CS=0008", "registers printed")]),
+    "bad-x64-missing-kernel": bad("x64", None, MISSING),
+    "bad-x64-truncated": bad("x64", "truncated", TRUNCATED),
+    "bad-x64-truncated-header": bad("x64", "truncated-header", TRUNCATED_HEADER),
+    "bad-x64-bad-magic": bad("x64", "bad-magic", BAD_MAGIC),
+    "bad-x64-machine": bad("x64", "machine-x86-64", MACHINE),
+    "bad-x64-class64": bad("x64", "class64", CLASS64),
+    "bad-x64-overlap": bad("x64", "overlap", OVERLAP),
+    "bad-x64-entry-outside-code": bad("x64", "entry-outside-code", ENTRY),
+    "bad-x64-reserved-destination": bad("x64", "reserved-destination", RESERVED),
+    "bad-ia32-missing-kernel": bad("ia32", None, MISSING),
+    "bad-ia32-machine": bad("ia32", "machine-x86-64", MACHINE),
+    "bad-ia32-overlap": bad("ia32", "overlap", OVERLAP),
+}
+
+
+class Tap:
+    def __init__(self):
+        self.count = 0
+        self.failures = 0
+
+    def check(self, ok, name, diagnostics=()):
+        self.count += 1
+        if not ok:
+            self.failures += 1
+        print(f"{'ok' if ok else 'not ok'} {self.count} - {name}")
+        if not ok:  # diagnostics explain failures only
+            for line in diagnostics:
+                self.comment(line)
+        sys.stdout.flush()
+
+    @staticmethod
+    def comment(text):
+        for line in str(text).splitlines() or [""]:
+            print(f"# {line}")
+
+    def done(self):
+        print(f"1..{self.count}")
+        return 1 if self.failures else 0
+
+
+def clean_serial(raw):
+    """Serial text without the firmware's terminal escapes and carriage returns."""
+    return ESCAPES.sub("", raw.decode("utf-8", errors="replace")).replace("\r", "")
+
+
+def tail(text, lines=60):
+    return ["serial log (last lines):"] + ["  " + l for l in text.splitlines()[-lines:]]
+
+
+def make_image(workdir, case, args, config_lines):
+    """CONFIG_LINES None: no pagoda.cfg on the image."""
+    kernel = args.kernel
+    no_kernel = False
+    if case["kind"] == "bad":
+        if case["variant"] is None:
+            no_kernel = True
+        else:
+            with open(args.kernel, "rb") as f:
+                broken = badelf.make_variant(case["variant"], f.read())
+            kernel = os.path.join(workdir, "pagoda.elf")
+            with open(kernel, "wb") as f:
+                f.write(broken)
+    image = os.path.join(workdir, "disk.img")
+    argv = ["--output", image, "--bootx64", args.bootx64, "--bootia32", args.bootia32]
+    argv += ["--no-kernel"] if no_kernel else ["--kernel", kernel]
+    if config_lines is None:
+        argv += ["--no-config"]
+    for line in config_lines or []:
+        argv += ["--config-line", line]
+    if mkimage.main(argv) != 0:
+        raise RuntimeError("mkimage failed")
+    return image
+
+
+def boot_image(image, case, serial_log, timeout, stop_on):
+    argv = [image, "--firmware", case["firmware"], "--disk", case.get("disk", "ahci"),
+            "--memory", case.get("memory", "256M"), "--display", "none",
+            "--serial-log", serial_log, "--timeout", str(timeout)]
+    for pattern in stop_on:
+        argv += ["--stop-on", pattern]
+    result = qemu.run(qemu.parse_args(argv))
+    with open(serial_log, "rb") as f:
+        return result, clean_serial(f.read())
+
+
+def relay_kernel_tap(tap, serial):
+    """Re-emits the kernel's TAP results as ours; returns (plan, results seen, phase lines)."""
+    plan, seen, phases = None, 0, []
+    for line in serial.splitlines():
+        line = line.rstrip()
+        if m := KERNEL_PLAN.match(line):
+            plan = int(m.group(1))
+        elif m := KERNEL_TAP.match(line):
+            seen += 1
+            tap.check(m.group(1) == "ok", f"kernel: {m.group(3) or 'test ' + m.group(2)}")
+        elif PHASE_LINE.match(line):
+            phases.append(line)
+            tap.comment(line[2:])
+        elif line.startswith("# ") and seen:
+            tap.comment("kernel: " + line[2:])
+    return plan, seen, phases
+
+
+def relay_phase_table(tap, serial):
+    """Copies the boot log's "== Boot phases (ms) ==" table into the test log."""
+    lines = serial.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("== Boot phases"):
+            tap.comment(line)
+            for row in lines[i + 1:]:
+                if not row.startswith("  "):
+                    break
+                tap.comment(row)
+
+
+def check_loader_banner(tap, serial, firmware):
+    tap.check(re.search(rf"Pagoda loader {firmware}\b", serial) is not None,
+              f"loader banner 'Pagoda loader {firmware}' on serial")
+
+
+def check_expected(tap, serial, case):
+    for pattern, what in case["expect"]:
+        tap.check(re.search(pattern, serial) is not None, what, [f"expected /{pattern}/"])
+
+
+def run_boot_case(tap, name, case, args, workdir, serial_log):
+    image = make_image(workdir, case, args, case["config"])
+    timeout = BOOT_TIMEOUT[case["firmware"]]
+    result, serial = boot_image(image, case, serial_log, timeout, [RETURNED_TO_FIRMWARE])
+    tap.comment(f"{name}: QEMU ran {result.seconds:.1f} s, exit status {result.exit_code}")
+    check_loader_banner(tap, serial, case["firmware"])
+    tap.check(re.search(HANDOFF, serial) is not None, "loader left boot services and jumped",
+              [] if re.search(HANDOFF, serial) else tail(serial))
+    check_expected(tap, serial, case)
+    plan, seen, phases = relay_kernel_tap(tap, serial)
+    tap.check(plan is not None and plan == seen and seen > 0,
+              f"kernel TAP complete ({seen} results, plan {plan})")
+    tap.check(not result.timed_out, f"finished before the {timeout} s timeout")
+    tap.check(result.exit_code == 33, "QEMU exit status 33 (kernel self-tests passed)",
+              [f"exit status {result.exit_code}, stopped on {result.stopped_on!r}"] +
+              tail(serial) if result.exit_code != 33 else [])
+    tap.check(len(phases) > 0, "kernel printed its phase timings")
+    if args.log_dir and phases:
+        write_bench(args.log_dir, name, case, result, phases)
+
+
+def write_bench(log_dir, name, case, result, phase_lines):
+    """CASE.bench.json next to the serial log: the phase timings, for comparing runs."""
+    record = {
+        "case": name, "firmware": case["firmware"], "disk": case.get("disk"),
+        "memory": case.get("memory"), "qemu_seconds": round(result.seconds, 2),
+        "phases_ms": {m.group(1): float(m.group(2))
+                      for m in (PHASE_LINE.match(l) for l in phase_lines)},
+    }
+    with open(os.path.join(log_dir, f"{name}.bench.json"), "w") as f:
+        json.dump(record, f, indent=1)
+        f.write("\n")
+
+
+def run_boot_log_case(tap, name, case, args, workdir, serial_log):
+    image = make_image(workdir, case, args, case["config"])
+    timeout = BOOT_TIMEOUT[case["firmware"]]
+    # In mode=boot the kernel halts for good: the last line it prints is the end of the run.
+    result, serial = boot_image(image, case, serial_log, timeout,
+                                [RETURNED_TO_FIRMWARE, KERNEL_HALTED])
+    tap.comment(f"{name}: QEMU ran {result.seconds:.1f} s, stopped on {result.stopped_on!r}")
+    check_loader_banner(tap, serial, case["firmware"])
+    tap.check(re.search(HANDOFF, serial) is not None, "loader left boot services and jumped",
+              tail(serial))
+    check_expected(tap, serial, case)
+    tap.check(re.search(KERNEL_BOOT_COMPLETE, serial) is not None, "kernel finished its boot log",
+              tail(serial))
+    tap.check(KERNEL_PLAN.search(serial) is None, "no self-tests in mode=boot")
+    relay_phase_table(tap, serial)
+    tap.check(result.stopped_on == KERNEL_HALTED, "kernel halted (no reset, no hang, no exit)",
+              [f"timed out={result.timed_out} exit status={result.exit_code} "
+               f"stopped on {result.stopped_on!r}"])
+
+
+def run_crash_case(tap, name, case, args, workdir, serial_log):
+    image = make_image(workdir, case, args, case["config"])
+    timeout = BOOT_TIMEOUT[case["firmware"]]
+    result, serial = boot_image(image, case, serial_log, timeout, [RETURNED_TO_FIRMWARE])
+    tap.comment(f"{name}: QEMU ran {result.seconds:.1f} s, exit status {result.exit_code}")
+    check_loader_banner(tap, serial, case["firmware"])
+    raised = re.search(rf"crash={case['exception']} on the command line", serial)
+    tap.check(raised is not None, f"kernel raised crash={case['exception']}", tail(serial))
+    check_expected(tap, serial, case)
+    tap.check(re.search(r"^Bail out!", serial, re.M) is not None, "kernel bailed out of TAP")
+    # A triple fault would reset the machine, which -no-reboot turns into exit status 0.
+    tap.check(result.exit_code == 35, "QEMU exit status 35 (kernel reported failure, no reset)",
+              [f"exit status {result.exit_code}, timed out {result.timed_out}, "
+               f"stopped on {result.stopped_on!r}"] + tail(serial))
+
+
+def run_bad_case(tap, name, case, args, workdir, serial_log):
+    image = make_image(workdir, case, args, ["cmdline = mode=test"])
+    timeout = FAIL_TIMEOUT[case["firmware"]]
+    # Stop once the firmware has moved on, or at the first kernel sign of life.
+    result, serial = boot_image(image, case, serial_log, timeout,
+                                [RETURNED_TO_FIRMWARE, KERNEL_SIGN_OF_LIFE])
+    tap.comment(f"{name}: QEMU ran {result.seconds:.1f} s, stopped on {result.stopped_on!r}")
+    check_loader_banner(tap, serial, case["firmware"])
+    message = re.search(case["message"], serial)
+    tap.check(message is not None, "loader printed the specific reason",
+              [] if message else [f"expected /{case['message']}/"] + tail(serial))
+    if message:
+        tap.comment("loader said: " + serial[message.start():].splitlines()[0])
+    tap.check(re.search(LOADER_GIVES_UP, serial) is not None,
+              "loader said it returns to the firmware")
+    tap.check(re.search(HANDOFF, serial) is None, "loader did not leave boot services")
+    tap.check(KERNEL_PLAN.search(serial) is None and not re.search(r"^ok \d+", serial, re.M)
+              and re.search(KERNEL_SIGN_OF_LIFE, serial) is None, "no kernel output")
+    returned = re.search(RETURNED_TO_FIRMWARE, serial)
+    tap.check(returned is not None and (message is None or returned.start() > message.start()),
+              "control returned to the firmware after the message",
+              [] if returned else tail(serial))
+    if returned:
+        tap.comment("firmware said: " + returned.group(0).strip())
+    tap.check(not result.timed_out and result.exit_code is None,
+              "no hang and no kernel exit (QEMU stopped by the test)",
+              [f"timed out={result.timed_out} exit status={result.exit_code}"])
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("case", nargs="?", choices=sorted(CASES))
+    p.add_argument("--list", action="store_true", help="print the case names and exit")
+    p.add_argument("--bootx64")
+    p.add_argument("--bootia32")
+    p.add_argument("--kernel")
+    p.add_argument("--log-dir", help="keep the serial log here as CASE.serial.log")
+    args = p.parse_args(argv)
+    if args.list:
+        print("\n".join(CASES))
+        return 0
+    if not (args.case and args.bootx64 and args.bootia32 and args.kernel):
+        p.error("CASE, --bootx64, --bootia32 and --kernel are required")
+    case, tap = CASES[args.case], Tap()
+    with tempfile.TemporaryDirectory(prefix=f"pagoda-{args.case}-") as workdir:
+        log_dir = args.log_dir or workdir
+        os.makedirs(log_dir, exist_ok=True)
+        serial_log = os.path.join(log_dir, f"{args.case}.serial.log")
+        if args.log_dir:
+            tap.comment(f"serial log: {serial_log}")
+        runner = {"boot": run_boot_case, "boot_log": run_boot_log_case,
+                  "crash": run_crash_case, "bad": run_bad_case}[case["kind"]]
+        try:
+            runner(tap, args.case, case, args, workdir, serial_log)
+        except (OSError, RuntimeError, badelf.BadElfError) as e:
+            tap.check(False, f"{args.case} could not run: {e}")
+    return tap.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
