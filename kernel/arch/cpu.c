@@ -1,5 +1,7 @@
 #include "cpu.h"
 
+#include "../boot/cmdline.h"
+#include "../console/console.h"
 #include "pg_string.h"
 #include "x86.h"
 
@@ -108,4 +110,21 @@ void cpu_detect(void)
 uint64_t cpu_read_efer(void)
 {
     return cpu.has_efer ? rdmsr(MSR_IA32_EFER) : 0;
+}
+
+void cpu_clear_features(uint32_t mask)
+{
+    cpu.cleared = mask;
+    if (mask & CMDLINE_CPUID_PAE)
+        cpu.pae = false;
+    if (mask & CMDLINE_CPUID_NX)
+        cpu.nx = false;
+    if (mask & CMDLINE_CPUID_PGE)
+        cpu.pge = false;
+    if (mask & CMDLINE_CPUID_PAT)
+        cpu.pat = false;
+    if (mask)
+        kprintf("pagoda: clearcpuid=: treating%s%s%s%s as absent\n",
+                (mask & CMDLINE_CPUID_PAE) ? " PAE" : "", (mask & CMDLINE_CPUID_NX) ? " NX" : "",
+                (mask & CMDLINE_CPUID_PGE) ? " PGE" : "", (mask & CMDLINE_CPUID_PAT) ? " PAT" : "");
 }

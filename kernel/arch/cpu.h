@@ -17,11 +17,14 @@ struct cpu_info {
     uint32_t physical_address_bits; /* 0x80000008, else 36 with PAE and 32 without */
     uint32_t linear_address_bits;   /* 0x80000008, else 32 */
     bool address_bits_from_cpuid;
+    uint32_t cleared; /* CMDLINE_CPUID_* hidden by clearcpuid= */
 };
 
 extern struct cpu_info cpu;
 
 void cpu_detect(void);
+/* Treat the features in mask (CMDLINE_CPUID_*) as absent, and say so on the console. */
+void cpu_clear_features(uint32_t mask);
 /* IA32_EFER, or 0 where the register does not exist. */
 uint64_t cpu_read_efer(void);
 

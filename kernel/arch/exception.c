@@ -3,6 +3,7 @@
 #include "../console/console.h"
 #include "../console/serial.h"
 #include "../kernel.h"
+#include "../vm/vm.h"
 #include "exc_decode.h"
 #include "pic.h"
 #include "x86.h"
@@ -71,8 +72,11 @@ static void report_exception(const struct isr_frame *f, uint32_t cr2)
     if (exc_has_error_code(f->vector))
         kprintf("  error code 0x%08x: %s\n", f->error_code,
                 exc_decode_error(f->vector, f->error_code, decoded, sizeof(decoded)));
-    if (f->vector == EXC_PF)
-        kprintf("  CR2=%08x (the linear address that faulted)\n", cr2);
+    if (f->vector == EXC_PF) {
+        kprintf("  CR2=%08x (the linear address that faulted), %s mode\n", cr2,
+                (f->error_code & PF_ERR_USER) ? "user" : "kernel");
+        vm_print_walk(cr2);
+    }
     report_registers(f);
 }
 

@@ -1,5 +1,6 @@
 #include "lapic.h"
 
+#include "../vm/vm.h"
 #include "cpu.h"
 #include "x86.h"
 
@@ -18,6 +19,7 @@
 #define LAPIC_VERSION_MAX_LVT(v) (((v) >> 16) & 0xFFu)
 #define LAPIC_MAX_LVT_PERF       4u /* the performance counter LVT exists from this count on */
 #define LAPIC_MAX_LVT_THERMAL    5u
+#define LAPIC_MMIO_SIZE          0x1000u
 
 struct lapic_state lapic;
 
@@ -25,7 +27,7 @@ static uint32_t lapic_read(uint32_t reg)
 {
     if (lapic.x2apic)
         return (uint32_t)rdmsr(MSR_X2APIC_BASE + (reg >> 4));
-    return *(volatile uint32_t *)(uintptr_t)(lapic.base + reg);
+    return *(volatile uint32_t *)(lapic.regs + reg);
 }
 
 static void lapic_write(uint32_t reg, uint32_t value)
@@ -33,7 +35,7 @@ static void lapic_write(uint32_t reg, uint32_t value)
     if (lapic.x2apic)
         wrmsr(MSR_X2APIC_BASE + (reg >> 4), value);
     else
-        *(volatile uint32_t *)(uintptr_t)(lapic.base + reg) = value;
+        *(volatile uint32_t *)(lapic.regs + reg) = value;
 }
 
 static void lapic_mask(uint32_t reg)
@@ -50,9 +52,16 @@ void lapic_quiet(void)
     lapic.enabled = base_msr & APIC_BASE_ENABLE;
     lapic.x2apic = base_msr & APIC_BASE_X2APIC;
     lapic.base = base_msr & ~(uint64_t)0xFFFu & ((1ull << cpu.physical_address_bits) - 1);
-    lapic.reachable = lapic.x2apic || lapic.base + 0x1000u <= (1ull << 32);
-    if (!lapic.enabled || !lapic.reachable)
-        return; /* globally disabled: no timer can run; above 4 GiB: cannot touch it yet */
+    if (!lapic.enabled)
+        return; /* globally disabled: no timer can run */
+    if (!lapic.x2apic) {
+        const char *why = "";
+        lapic.regs = vm_map_mmio(lapic.base, LAPIC_MMIO_SIZE, PAGING_CACHE_UC, &why);
+        lapic.unreachable_why = why;
+    }
+    lapic.reachable = lapic.x2apic || lapic.regs != 0;
+    if (!lapic.reachable)
+        return;
     lapic.version = lapic_read(LAPIC_REG_VERSION);
     lapic.max_lvt = LAPIC_VERSION_MAX_LVT(lapic.version);
     lapic.timer_lvt_before = lapic_read(LAPIC_REG_LVT_TIMER);

@@ -9,19 +9,22 @@
 #include <stdint.h>
 
 struct lapic_state {
-    bool present;     /* CPUID.1:EDX.APIC */
-    bool enabled;     /* IA32_APIC_BASE global enable */
-    bool x2apic;      /* firmware left it in x2APIC mode */
-    bool reachable;   /* MMIO base below 4 GiB (paging is off) or x2APIC */
-    uint64_t base;    /* physical MMIO base */
-    uint32_t version; /* version register */
-    uint32_t max_lvt; /* highest LVT entry index */
+    bool present;                /* CPUID.1:EDX.APIC */
+    bool enabled;                /* IA32_APIC_BASE global enable */
+    bool x2apic;                 /* firmware left it in x2APIC mode */
+    bool reachable;              /* MMIO page mapped (kernel/vm, uncached) or x2APIC */
+    uint64_t base;               /* physical MMIO base */
+    volatile uint8_t *regs;      /* its mapping */
+    const char *unreachable_why; /* why it could not be mapped */
+    uint32_t version;            /* version register */
+    uint32_t max_lvt;            /* highest LVT entry index */
     uint32_t timer_lvt_before, timer_initial_before, timer_current_before;
 };
 
 extern struct lapic_state lapic;
 
-/* Mask the LVT timer (and stop it: initial count 0), LINT0, LINT1, error, perf, thermal. */
+/* Map it (needs kernel/vm active), then mask the LVT timer (and stop it: initial count 0), LINT0,
+ * LINT1, error, perf, thermal. */
 void lapic_quiet(void);
 /* Read back: LVT timer masked and the timer stopped. False if absent/unreachable. */
 bool lapic_timer_is_quiet(uint32_t *lvt_timer, uint32_t *current_count);

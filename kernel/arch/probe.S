@@ -38,4 +38,17 @@ probe_int3:
     int3
     ret
 
+    /* void probe_exec(uint32_t address): calls address (which should hold a ret). If the fetch
+       faults, the resume label drops the return address the call pushed by restoring ESP. */
+    .global probe_exec, probe_exec_resume
+probe_exec:
+    pushl %ebp
+    movl %esp, %ebp
+    movl 8(%esp), %ecx
+    call *%ecx
+probe_exec_resume:
+    movl %ebp, %esp
+    popl %ebp
+    ret
+
     .section .note.GNU-stack, "", @progbits

@@ -5,12 +5,12 @@
 #include "exc_decode.h"
 #include "x86.h"
 
-#define DOUBLE_FAULT_STACK_SIZE 8192u
-#define TSS_NO_IOMAP            sizeof(struct tss32) /* I/O bitmap offset past the limit: none */
+#define TSS_NO_IOMAP sizeof(struct tss32) /* I/O bitmap offset past the limit: none */
 
 struct tss32 tss_main, tss_double_fault;
 
-static uint8_t double_fault_stack[DOUBLE_FAULT_STACK_SIZE] __attribute__((aligned(16)));
+/* entry.S: the double-fault stack, above its own unmapped guard page. */
+extern uint8_t double_fault_stack_top[];
 
 /* isr.S: the task's entry, which calls double_fault_task(error_code) and halts. */
 extern void double_fault_task_entry(void);
@@ -24,7 +24,7 @@ void tss_init(void)
         .cr3 = read_cr3(),
         .eip = (uint32_t)(uintptr_t)double_fault_task_entry,
         .eflags = EFLAGS_RESERVED, /* interrupts off */
-        .esp = (uint32_t)(uintptr_t)(double_fault_stack + DOUBLE_FAULT_STACK_SIZE),
+        .esp = (uint32_t)(uintptr_t)double_fault_stack_top,
         .es = SEL_KERNEL_DATA,
         .cs = SEL_KERNEL_CODE,
         .ss = SEL_KERNEL_DATA,

@@ -24,8 +24,9 @@ _Static_assert(sizeof(struct tss32) == 104, "TSS layout (SDM Vol. 3A figure 7-2)
 
 extern struct tss32 tss_main, tss_double_fault;
 
-/* Fill both TSSs (the double-fault task gets CR3 as it is now: whoever turns paging on must
- * update tss_double_fault.cr3) and load the task register with the main TSS. Needs the GDT. */
+/* Fill both TSSs (the double-fault task gets CR3 as it is now: kernel/vm updates
+ * tss_double_fault.cr3 when it switches to its own tables) and load the task register with the main
+ * TSS. Needs the GDT. */
 void tss_init(void);
 
 #endif

@@ -7,9 +7,11 @@
 
 /* Unsigned in C, plain in assembly (gas has no integer suffixes). */
 #ifdef __ASSEMBLER__
-#define X86_U(x) x
+#define X86_U(x)   x
+#define X86_ULL(x) x
 #else
-#define X86_U(x) x##u
+#define X86_U(x)   x##u
+#define X86_ULL(x) x##ull
 #endif
 
 /* CR0 */
@@ -49,6 +51,7 @@
 /* MSRs */
 #define MSR_IA32_APIC_BASE X86_U(0x0000001B)
 #define MSR_IA32_EFER      X86_U(0xC0000080)
+#define MSR_IA32_PAT       X86_U(0x00000277)
 #define MSR_X2APIC_BASE                                                                            \
     X86_U(0x00000800) /* x2APIC register = MSR_X2APIC_BASE + (MMIO offset >> 4) */
 

@@ -41,13 +41,15 @@ static void print_lapic(void)
     else if (!lapic.enabled)
         kprintf("  local APIC: globally disabled (IA32_APIC_BASE.EN=0)\n");
     else if (!lapic.reachable)
-        kprintf("  local APIC at 0x%llx: above 4 GiB, left alone\n",
-                (unsigned long long)lapic.base);
+        kprintf("  local APIC at 0x%llx: cannot be mapped (%s), left alone\n",
+                (unsigned long long)lapic.base, lapic.unreachable_why);
     else
-        kprintf("  local APIC %s at 0x%llx, timer was LVT=0x%08x initial=%u current=%u:\n"
+        kprintf("  local APIC %s at 0x%llx (mapped uncached at 0x%08x), timer was LVT=0x%08x "
+                "initial=%u current=%u:\n"
                 "    masked and stopped\n",
                 lapic.x2apic ? "(x2APIC mode)" : "(xAPIC)", (unsigned long long)lapic.base,
-                lapic.timer_lvt_before, lapic.timer_initial_before, lapic.timer_current_before);
+                (unsigned)(uintptr_t)lapic.regs, lapic.timer_lvt_before, lapic.timer_initial_before,
+                lapic.timer_current_before);
 }
 
 void bootlog_cpu(void)
@@ -216,7 +218,8 @@ void bootlog_cmdline(const struct bootlog_context *ctx)
 {
     const char *text = ctx->info->cmdline ? phys_to_ptr(ctx->info->cmdline) : "";
     kheading("Command line");
-    kprintf("  \"%s\" -> mode=%s", text, cmdline_mode_name(ctx->options->mode));
+    kprintf("  \"%s\" -> mode=%s paging=%s", text, cmdline_mode_name(ctx->options->mode),
+            cmdline_paging_name(ctx->options->paging));
     if (ctx->options->crash != KERNEL_CRASH_NONE)
         kprintf(" crash=%s", cmdline_crash_name(ctx->options->crash));
     kprintf("\n");

@@ -3,27 +3,36 @@
 #include "../console/console.h"
 #include "units.h"
 
-#define BOOTMEM_LIMIT (1ull << 32) /* paging off: metadata must be reachable */
-#define SIZE_TEXT     24
+#include "../vm/layout.h"
+
+#define SIZE_TEXT 24
 
 static struct mem_setup mem;
 static enum mem_setup_status mem_status = MEM_SETUP_ERR_MEMMAP;
 static bool mem_tried;
+static uint64_t reclaimed_frames;
 
-/* Paging is off: a physical address below 4 GiB is its own pointer. */
-static void *identity_phys(void *ctx, uint64_t phys, size_t size)
+/* The boot page directory maps DIRECT_MAP_MAX bytes of low memory at KERNEL_VIRT_BASE: the raw
+ * map (copied into .bss) and the allocator's metadata must lie there. */
+static void *direct_phys(void *ctx, uint64_t phys, size_t size)
 {
     (void)ctx;
-    if (phys > BOOTMEM_LIMIT || size > BOOTMEM_LIMIT - phys)
+    if (phys > DIRECT_MAP_MAX || size > DIRECT_MAP_MAX - phys)
         return 0;
-    return (void *)(uintptr_t)phys;
+    return (void *)KERNEL_VA(phys);
 }
 
-bool bootmem_init(const struct pagoda_boot_info *info)
+bool bootmem_init(const struct pagoda_boot_info *info, uint64_t pool_limit)
 {
     mem_tried = true;
-    mem_status = mem_setup(&mem, info, BOOTMEM_LIMIT, identity_phys, 0);
+    mem_status = mem_setup_limited(&mem, info, DIRECT_MAP_MAX, pool_limit, direct_phys, 0);
     return mem_status == MEM_SETUP_OK;
+}
+
+uint64_t bootmem_reclaim(void)
+{
+    reclaimed_frames += frames_add_reclaimable(&mem.frames, &mem.map);
+    return reclaimed_frames;
 }
 
 struct mem_setup *bootmem_state(void)
@@ -73,4 +82,22 @@ void bootlog_memory_layer(void)
             (unsigned long long)frames_total(&mem.frames),
             (unsigned long long)frames_free_count(&mem.frames), size_text,
             (unsigned long long)mem.metadata_phys, millibits / 1000, millibits % 1000);
+    units_format_size(reclaimed_frames * FRAMES_FRAME_SIZE, size_text, sizeof(size_text));
+    kprintf("  boot-services and loader memory joined the pool after the switch: %s (%llu "
+            "frames)\n",
+            size_text, (unsigned long long)reclaimed_frames);
+    if (mem.withheld_bytes) {
+        units_format_size(mem.withheld_bytes, size_text, sizeof(size_text));
+        console_set_color(CONSOLE_WARN);
+        kprintf("  two-level paging cannot use the %s of RAM at or above 4 GiB: those frames were "
+                "not added to the pool\n",
+                size_text);
+        console_set_color(CONSOLE_NORMAL);
+    } else {
+        uint64_t high = frames_total(&mem.frames) - mem.frames.zone[FRAMES_ZONE_LOW].total;
+        units_format_size(high * FRAMES_FRAME_SIZE, size_text, sizeof(size_text));
+        if (high)
+            kprintf("  usable above 4 GiB: %s (%llu frames), in the pool\n", size_text,
+                    (unsigned long long)high);
+    }
 }

@@ -25,9 +25,16 @@ static bool token_equals(struct token t, const char *word)
 static const char *const crash_names[] = {
     [KERNEL_CRASH_NONE] = "none", [KERNEL_CRASH_UD] = "ud",   [KERNEL_CRASH_GP] = "gp",
     [KERNEL_CRASH_DE] = "de",     [KERNEL_CRASH_IDT] = "idt", [KERNEL_CRASH_BP] = "bp",
-    [KERNEL_CRASH_DF] = "df",
+    [KERNEL_CRASH_DF] = "df",     [KERNEL_CRASH_PF] = "pf",
 };
 #define CRASH_COUNT (sizeof(crash_names) / sizeof(crash_names[0]))
+
+static const char *const paging_names[] = {
+    [KERNEL_PAGING_AUTO] = "auto",
+    [KERNEL_PAGING_2LEVEL] = "2level",
+    [KERNEL_PAGING_PAE] = "pae",
+};
+#define PAGING_COUNT (sizeof(paging_names) / sizeof(paging_names[0]))
 
 static void note_problem(struct cmdline_options *options, const char *what, struct token t)
 {
@@ -35,6 +42,32 @@ static void note_problem(struct cmdline_options *options, const char *what, stru
         pg_snprintf(options->problems[options->problem_count], CMDLINE_PROBLEM_LEN,
                     "%s '%.*s' ignored", what, (int)t.len, t.text);
     options->problem_count++;
+}
+
+static const char *const cpuid_names[] = {"pae", "nx", "pge", "pat"};
+#define CPUID_NAME_COUNT (sizeof(cpuid_names) / sizeof(cpuid_names[0]))
+
+/* clearcpuid=pae,nx: every name must be known, else the whole token is ignored. */
+static void apply_clearcpuid(struct cmdline_options *options, struct token t, struct token value)
+{
+    uint32_t mask = 0;
+    size_t at = 0;
+    while (at <= value.len) {
+        size_t end = at;
+        while (end < value.len && value.text[end] != ',')
+            end++;
+        struct token name = {value.text + at, end - at};
+        unsigned i = 0;
+        while (i < CPUID_NAME_COUNT && !token_equals(name, cpuid_names[i]))
+            i++;
+        if (i == CPUID_NAME_COUNT) {
+            note_problem(options, "clearcpuid takes pae, nx, pge, pat:", t);
+            return;
+        }
+        mask |= 1u << i;
+        at = end + 1;
+    }
+    options->clear_cpuid |= mask;
 }
 
 static void apply_token(struct cmdline_options *options, struct token t)
@@ -51,8 +84,15 @@ static void apply_token(struct cmdline_options *options, struct token t)
             options->mode = KERNEL_MODE_TEST;
         else if (token_equals(value, "boot"))
             options->mode = KERNEL_MODE_BOOT;
+        else if (token_equals(value, "compare"))
+            options->mode = KERNEL_MODE_COMPARE;
         else
-            note_problem(options, "mode must be boot or test:", t);
+            note_problem(options, "mode must be boot, test or compare:", t);
+    } else if (token_equals(key, "compare")) {
+        if (token_equals(value, "short") || token_equals(value, "full"))
+            options->compare_short = token_equals(value, "short");
+        else
+            note_problem(options, "compare must be short or full:", t);
     } else if (token_equals(key, "crash")) {
         unsigned i = 0;
         while (i < CRASH_COUNT && !token_equals(value, crash_names[i]))
@@ -60,7 +100,17 @@ static void apply_token(struct cmdline_options *options, struct token t)
         if (i < CRASH_COUNT)
             options->crash = (enum kernel_crash)i;
         else
-            note_problem(options, "crash must be none, ud, gp, de, idt, bp or df:", t);
+            note_problem(options, "crash must be none, ud, gp, de, idt, bp, df or pf:", t);
+    } else if (token_equals(key, "paging")) {
+        unsigned i = 0;
+        while (i < PAGING_COUNT && !token_equals(value, paging_names[i]))
+            i++;
+        if (i < PAGING_COUNT)
+            options->paging = (enum kernel_paging)i;
+        else
+            note_problem(options, "paging must be auto, 2level or pae:", t);
+    } else if (token_equals(key, "clearcpuid")) {
+        apply_clearcpuid(options, t, value);
     } else {
         note_problem(options, "unknown option", t);
     }
@@ -68,7 +118,8 @@ static void apply_token(struct cmdline_options *options, struct token t)
 
 void cmdline_parse(const char *text, struct cmdline_options *options)
 {
-    *options = (struct cmdline_options){.mode = KERNEL_MODE_BOOT, .crash = KERNEL_CRASH_NONE};
+    *options = (struct cmdline_options){
+        .mode = KERNEL_MODE_BOOT, .crash = KERNEL_CRASH_NONE, .paging = KERNEL_PAGING_AUTO};
     if (!text)
         return;
     while (*text) {
@@ -85,10 +136,15 @@ void cmdline_parse(const char *text, struct cmdline_options *options)
 
 const char *cmdline_mode_name(enum kernel_mode mode)
 {
-    return mode == KERNEL_MODE_TEST ? "test" : "boot";
+    return mode == KERNEL_MODE_TEST ? "test" : mode == KERNEL_MODE_COMPARE ? "compare" : "boot";
 }
 
 const char *cmdline_crash_name(enum kernel_crash crash)
 {
     return (unsigned)crash < CRASH_COUNT ? crash_names[crash] : "?";
+}
+
+const char *cmdline_paging_name(enum kernel_paging paging)
+{
+    return (unsigned)paging < PAGING_COUNT ? paging_names[paging] : "?";
 }

@@ -1,14 +1,24 @@
-/* Physical address -> pointer. With paging off the kernel runs identity mapped, so this is a cast;
- * the host tests store real host pointers in the same uint64_t fields. One place to change when
- * paging arrives. */
+/* Physical address -> pointer, in one place. The kernel runs in the higher half: low RAM is in
+ * the direct map (kernel/vm/layout.h), anything else goes through the temporary window (the
+ * pointer then lasts until the next such call). Host tests (no PAGODA_KERNEL) store real host
+ * pointers in the same uint64_t fields, so there it is a cast. */
 #ifndef PAGODA_PHYS_H
 #define PAGODA_PHYS_H
 
 #include <stdint.h>
 
+#ifdef PAGODA_KERNEL
+void *vm_phys_ptr(uint64_t phys);
+
+static inline const void *phys_to_ptr(uint64_t phys)
+{
+    return vm_phys_ptr(phys);
+}
+#else
 static inline const void *phys_to_ptr(uint64_t phys)
 {
     return (const void *)(uintptr_t)phys;
 }
+#endif
 
 #endif

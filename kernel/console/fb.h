@@ -1,4 +1,4 @@
-/* Text console on the GOP framebuffer the loader found (paging off: reachable below 4 GiB only). */
+/* Text console on the GOP framebuffer the loader found (kernel/main.c maps it first and passes the mapped address as base). */
 #ifndef PAGODA_FB_H
 #define PAGODA_FB_H
 

@@ -17,7 +17,7 @@ struct fb_pixel_layout {
 enum fb_status {
     FB_READY,
     FB_ABSENT,       /* the loader found no usable GOP mode */
-    FB_ABOVE_4G,     /* not reachable with paging off */
+    FB_ABOVE_4G,     /* base + size past 4 GiB: not a 32-bit virtual address */
     FB_UNSUPPORTED,  /* pixel format or depth this console does not draw */
     FB_BAD_GEOMETRY, /* pitch/size do not hold width x height pixels */
 };

@@ -2,8 +2,9 @@
  * Boot-time wiring of the memory layer: boot info -> normalized map -> frame allocator, with the
  * allocator's metadata placed in usable RAM below a caller-given limit and reserved.
  *
- * The kernel calls mem_setup once with the loader's boot info and an identity translation
- * (paging is off); host tests pass a translation into a buffer that stands in for RAM.
+ * The kernel calls mem_setup_limited once with its copy of the boot info and a translation
+ * through the boot direct map (kernel/boot/bootmem.c); host tests pass a translation into a
+ * buffer that stands in for RAM.
  */
 #ifndef PAGODA_MEM_SETUP_H
 #define PAGODA_MEM_SETUP_H
@@ -37,6 +38,8 @@ struct mem_setup {
     size_t metadata_bytes;
     enum memmap_status memmap_status;
     enum frames_status frames_status;
+    uint64_t pool_limit;     /* frames at or above this address were not added to the pool */
+    uint64_t withheld_bytes; /* usable + reclaimable RAM at or above pool_limit */
 };
 
 /*
@@ -47,6 +50,15 @@ struct mem_setup {
  */
 enum mem_setup_status mem_setup(struct mem_setup *s, const struct pagoda_boot_info *bi,
                                 uint64_t metadata_limit, mem_setup_phys_fn phys, void *ctx);
+
+/*
+ * The same, but only frames below pool_limit join the allocator (the rest of the map is still
+ * normalized and reported, and counted in withheld_bytes): the kernel passes 4 GiB under
+ * two-level paging, which cannot map anything above.
+ */
+enum mem_setup_status mem_setup_limited(struct mem_setup *s, const struct pagoda_boot_info *bi,
+                                        uint64_t metadata_limit, uint64_t pool_limit,
+                                        mem_setup_phys_fn phys, void *ctx);
 
 const char *mem_setup_status_text(enum mem_setup_status status);
 

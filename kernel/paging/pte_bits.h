@@ -9,26 +9,28 @@
 #ifndef PAGODA_PTE_BITS_H
 #define PAGODA_PTE_BITS_H
 
+#ifndef __ASSEMBLER__
 #include <stdint.h>
+#endif
 
 #include "../arch/x86_bits.h"
 
 /* Bits 0-8: identical in PDEs and PTEs of both formats. */
-#define PTE_P   (1ull << 0) /* present */
-#define PTE_RW  (1ull << 1) /* writable (supervisor writes too, with CR0.WP) */
-#define PTE_US  (1ull << 2) /* user-accessible */
-#define PTE_PWT (1ull << 3) /* page write-through: PAT index bit 0 */
-#define PTE_PCD (1ull << 4) /* page cache disable: PAT index bit 1 */
-#define PTE_A   (1ull << 5) /* accessed, set by the CPU */
-#define PTE_D   (1ull << 6) /* dirty, set by the CPU (leaf entries only) */
-#define PTE_PS  (1ull << 7) /* in a PDE: this entry maps a large page */
-#define PTE_PAT (1ull << 7) /* in a 4 KiB PTE: PAT index bit 2 (same position as PS) */
-#define PTE_G   (1ull << 8) /* global: survives CR3 loads when CR4.PGE = 1 */
+#define PTE_P   (X86_ULL(1) << 0) /* present */
+#define PTE_RW  (X86_ULL(1) << 1) /* writable (supervisor writes too, with CR0.WP) */
+#define PTE_US  (X86_ULL(1) << 2) /* user-accessible */
+#define PTE_PWT (X86_ULL(1) << 3) /* page write-through: PAT index bit 0 */
+#define PTE_PCD (X86_ULL(1) << 4) /* page cache disable: PAT index bit 1 */
+#define PTE_A   (X86_ULL(1) << 5) /* accessed, set by the CPU */
+#define PTE_D   (X86_ULL(1) << 6) /* dirty, set by the CPU (leaf entries only) */
+#define PTE_PS  (X86_ULL(1) << 7) /* in a PDE: this entry maps a large page */
+#define PTE_PAT (X86_ULL(1) << 7) /* in a 4 KiB PTE: PAT index bit 2 (same position as PS) */
+#define PTE_G   (X86_ULL(1) << 8) /* global: survives CR3 loads when CR4.PGE = 1 */
 /* In a large-page PDE bit 7 is PS, so the PAT index bit 2 moves up to bit 12. */
-#define PTE_PAT_LARGE (1ull << 12)
+#define PTE_PAT_LARGE (X86_ULL(1) << 12)
 
 /* PAE only: execute-disable, honoured when EFER.NXE = 1 (reserved, i.e. faults, otherwise). */
-#define PTE_NX (1ull << 63)
+#define PTE_NX (X86_ULL(1) << 63)
 
 /* PAE PDPTE: only P, PWT and PCD exist; bits 1-2 and 5-8 are reserved and fault when set. */
 #define PDPTE_ALLOWED_FLAGS (PTE_P | PTE_PWT | PTE_PCD)

@@ -1,5 +1,7 @@
 #include "crash.h"
 
+#include <stdint.h>
+
 #include "../arch/exc_decode.h"
 #include "../arch/idt.h"
 #include "../console/console.h"
@@ -9,6 +11,8 @@
 #define CRASH_SELECTOR_PAST_GDT 0x28u
 /* No gate is installed for this vector: `int` through it is a #GP naming the IDT entry. */
 #define CRASH_ABSENT_VECTOR 0x80
+/* entry.S: the unmapped page below the boot stack. Writing it is what a stack overflow does. */
+extern char boot_stack_guard[];
 
 void crash_on_purpose(enum kernel_crash crash)
 {
@@ -36,6 +40,9 @@ void crash_on_purpose(enum kernel_crash crash)
     case KERNEL_CRASH_DF:
         idt_set_present(EXC_GP, false);
         __asm__ volatile("int %0" : : "i"(CRASH_ABSENT_VECTOR));
+        break;
+    case KERNEL_CRASH_PF:
+        *(volatile uint32_t *)(boot_stack_guard + 0xFFC) = 0xDEADu;
         break;
     case KERNEL_CRASH_NONE:
         break;

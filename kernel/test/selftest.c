@@ -19,14 +19,17 @@
 #include "../console/console.h"
 #include "../console/fb.h"
 #include "../kernel.h"
+#include "../vm/layout.h"
 #include "ktest.h"
+#include "vmtest.h"
 
 /* Kernel calibration vs the loader's BS->Stall measurement: reported, and a warning past this. */
 #define TSC_AGREEMENT_PERCENT 25u
 #define TSC_MIN_PLAUSIBLE_HZ  10000000ull     /* 10 MHz */
 #define TSC_MAX_PLAUSIBLE_HZ  100000000000ull /* 100 GHz */
 
-extern const char kernel_image_start[], kernel_image_end[], kernel_bss_end[];
+/* Linker script: the image's physical extent, and the end of .bss (virtual). */
+extern const char kernel_image_phys_start[], kernel_image_phys_end[], kernel_bss_end[];
 
 static const struct tsc_calibration *calibration;
 
@@ -69,8 +72,8 @@ static enum ktest_result test_no_overlapping_usable(struct ktest_context *ctx)
 static enum ktest_result test_kernel_range_usable(struct ktest_context *ctx)
 {
     struct rawmap view = rawmap_of(ctx->info);
-    uint64_t base = (uintptr_t)kernel_image_start;
-    uint64_t size = (uintptr_t)kernel_image_end - (uintptr_t)kernel_image_start;
+    uint64_t base = (uintptr_t)kernel_image_phys_start;
+    uint64_t size = (uintptr_t)kernel_image_phys_end - (uintptr_t)kernel_image_phys_start;
     uint64_t gap = 0;
     ktest_diag("kernel image 0x%llx-0x%llx", (unsigned long long)base,
                (unsigned long long)(base + size));
@@ -95,7 +98,7 @@ static enum ktest_result test_kernel_range_matches_image(struct ktest_context *c
     const struct pagoda_range *r = find_range(ctx->info, PAGODA_RANGE_KERNEL);
     if (!r)
         return ktest_fail("the loader listed no kernel range");
-    uint64_t start = (uintptr_t)kernel_image_start, bss_end = (uintptr_t)kernel_bss_end;
+    uint64_t start = (uintptr_t)kernel_image_phys_start, bss_end = KERNEL_PA(kernel_bss_end);
     ktest_diag("loader: 0x%llx-0x%llx, linker: 0x%llx-0x%llx (bss end)",
                (unsigned long long)r->base, (unsigned long long)(r->base + r->size),
                (unsigned long long)start, (unsigned long long)bss_end);
@@ -106,7 +109,7 @@ static enum ktest_result test_kernel_range_matches_image(struct ktest_context *c
 
 static enum ktest_result test_ranges_clear_of_kernel(struct ktest_context *ctx)
 {
-    uint64_t start = (uintptr_t)kernel_image_start, end = (uintptr_t)kernel_image_end;
+    uint64_t start = (uintptr_t)kernel_image_phys_start, end = (uintptr_t)kernel_image_phys_end;
     for (uint32_t i = 0; i < ctx->info->range_count; i++) {
         const struct pagoda_range *r = &ctx->info->ranges[i];
         if (r->kind == PAGODA_RANGE_KERNEL)
@@ -116,7 +119,7 @@ static enum ktest_result test_ranges_clear_of_kernel(struct ktest_context *ctx)
                               bootinfo_range_name(r->kind), (unsigned long long)r->base,
                               (unsigned long long)(r->base + r->size));
     }
-    uint64_t info_phys = (uintptr_t)ctx->info;
+    uint64_t info_phys = entry_state.boot_info; /* the loader's block, not the kernel's copy */
     if (info_phys < end && start < info_phys + sizeof(*ctx->info))
         return ktest_fail("the boot info block itself overlaps the kernel image");
     return KTEST_PASS;
@@ -176,7 +179,7 @@ static enum ktest_result test_framebuffer_pixel(struct ktest_context *ctx)
     if (fb->format == PAGODA_PIXEL_NONE)
         return ktest_skip(ctx, "no framebuffer from the loader");
     if (!fb_ready())
-        return ktest_skip(ctx, "framebuffer at 0x%llx not usable with paging off",
+        return ktest_skip(ctx, "framebuffer at 0x%llx could not be mapped",
                           (unsigned long long)fb->base);
     uint32_t written = 0, read = 0;
     /* bottom-right corner: inside the margin, so the probe never hides text */
@@ -337,7 +340,7 @@ static enum ktest_result test_lapic_timer_masked(struct ktest_context *ctx)
     if (!lapic.enabled)
         return ktest_skip(ctx, "local APIC globally disabled");
     if (!lapic.reachable)
-        return ktest_skip(ctx, "local APIC above 4 GiB");
+        return ktest_skip(ctx, "local APIC not mappable: %s", lapic.unreachable_why);
     uint32_t lvt = 0, current = 0;
     if (!lapic_timer_is_quiet(&lvt, &current))
         return ktest_fail("LVT timer 0x%08x, current count %u", lvt, current);
@@ -367,7 +370,7 @@ static const struct ktest selftests[] = {
     {"frame allocator stress on the real map, then audit", test_frames_stress},
     {"8259 PIC fully masked", test_pic_masked},
     {"LAPIC timer masked and stopped", test_lapic_timer_masked},
-};
+    VMTEST_LIST};
 
 void selftest_run(const struct pagoda_boot_info *info, const struct tsc_calibration *tsc)
 {

@@ -40,8 +40,29 @@ static void test_cmdline(void)
               "crash=gp parsed");
     TAP_CHECK(strcmp(cmdline_crash_name(o.crash), "gp") == 0, "crash name round-trips");
     cmdline_parse("crash=pf", &o);
-    TAP_CHECK(o.crash == KERNEL_CRASH_NONE && o.problem_count == 1, "crash=pf is refused (%s)",
+    TAP_CHECK(o.crash == KERNEL_CRASH_PF && o.problem_count == 0, "crash=pf parsed");
+    cmdline_parse("crash=nmi", &o);
+    TAP_CHECK(o.crash == KERNEL_CRASH_NONE && o.problem_count == 1, "crash=nmi is refused (%s)",
               o.problems[0]);
+    cmdline_parse("mode=test", &o);
+    TAP_CHECK(o.paging == KERNEL_PAGING_AUTO, "paging defaults to auto");
+    cmdline_parse("paging=pae mode=test", &o);
+    TAP_CHECK(o.paging == KERNEL_PAGING_PAE && o.problem_count == 0, "paging=pae parsed");
+    cmdline_parse("paging=2level", &o);
+    TAP_CHECK(o.paging == KERNEL_PAGING_2LEVEL &&
+                  strcmp(cmdline_paging_name(o.paging), "2level") == 0,
+              "paging=2level parsed and named");
+    cmdline_parse("paging=4level", &o);
+    TAP_CHECK(o.paging == KERNEL_PAGING_AUTO && o.problem_count == 1,
+              "paging=4level is refused (%s)", o.problems[0]);
+    cmdline_parse("clearcpuid=pae,nx mode=test", &o);
+    TAP_CHECK(o.clear_cpuid == (CMDLINE_CPUID_PAE | CMDLINE_CPUID_NX) && o.problem_count == 0,
+              "clearcpuid=pae,nx parsed (0x%x)", o.clear_cpuid);
+    cmdline_parse("clearcpuid=pae,sse", &o);
+    TAP_CHECK(o.clear_cpuid == 0 && o.problem_count == 1,
+              "clearcpuid with an unknown name is refused");
+    cmdline_parse("clearcpuid=", &o);
+    TAP_CHECK(o.clear_cpuid == 0 && o.problem_count == 1, "empty clearcpuid is refused");
     char longtok[300];
     memset(longtok, 'x', sizeof(longtok) - 1);
     longtok[sizeof(longtok) - 1] = '\0';

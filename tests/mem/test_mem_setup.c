@@ -96,6 +96,44 @@ static void test_setup(void)
               "too many loader ranges: ERR_RANGE_COUNT");
 }
 
+/* Two-level paging: frames at or above 4 GiB stay out of the pool, and the amount is stated. */
+static void test_pool_limit(void)
+{
+    struct pagoda_boot_info bi = boot_info();
+    enum mem_setup_status st =
+        mem_setup_limited(&setup, &bi, 4ull << 30, 4ull << 30, fake_phys, NULL);
+    TAP_CHECK(st == MEM_SETUP_OK, "mem_setup_limited: %s", mem_setup_status_text(st));
+    TAP_CHECK(setup.withheld_bytes == (1ull << 30), "withheld %" PRIu64 " bytes, want 1 GiB",
+              setup.withheld_bytes);
+    uint32_t kinds_above = 0;
+    for (uint32_t i = 0; i < setup.map.count; i++)
+        kinds_above += setup.map.entries[i].start >= (4ull << 30);
+    TAP_CHECK(kinds_above == 1 && setup.map.entries[setup.map.count - 1].end == (5ull << 30),
+              "the normalized map still reports the RAM above 4 GiB (%u entries)", kinds_above);
+    uint64_t got, highest = 0, total = frames_total(&setup.frames);
+    while ((got = frames_alloc(&setup.frames, FRAMES_ANYWHERE)) != FRAMES_NONE)
+        highest = got > highest ? got : highest;
+    TAP_CHECK(highest < (4ull << 30) && total < (1ull << 30) / 4096,
+              "no frame at or above 4 GiB handed out (highest %#" PRIx64 ", pool %" PRIu64
+              " frames)",
+              highest, total);
+
+    /* A limit inside a usable range cuts it, and the cut does not stick to the map. */
+    st = mem_setup_limited(&setup, &bi, 4ull << 30, 0x4000000, fake_phys, NULL);
+    TAP_CHECK(st == MEM_SETUP_ERR_NO_ROOM,
+              "metadata limited by the pool limit too (arena above 64 MiB): %s",
+              mem_setup_status_text(st));
+    bool restored = false;
+    for (uint32_t i = 0; i < setup.map.count; i++)
+        restored |=
+            setup.map.entries[i].start == 0x1500000 && setup.map.entries[i].end == 0x8000000;
+    TAP_CHECK(restored, "a usable range cut at the limit is restored in the normalized map");
+    st = mem_setup(&setup, &bi, 4ull << 30, fake_phys, NULL);
+    TAP_CHECK(st == MEM_SETUP_OK && setup.withheld_bytes == 0 &&
+                  frames_total(&setup.frames) > (1ull << 30) / 4096,
+              "no limit: everything joins the pool");
+}
+
 static void test_stress(void)
 {
     struct pagoda_boot_info bi = boot_info();
@@ -129,6 +167,7 @@ int main(void)
 {
     arena = calloc(1, ARENA_SIZE);
     test_setup();
+    test_pool_limit();
     test_stress();
     free(arena);
     return tap_done();
