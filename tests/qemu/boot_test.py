@@ -13,6 +13,9 @@ checks the serial output:
     its boot log and halts; the test stops QEMU at "pagoda: halted".
   - CPU exceptions on purpose (`crash-*`, cmdline `crash=gp|df|idt|de`): the kernel's decoded
     report, a TAP bail-out and exit status 35 (a triple fault would reset: exit status 0).
+  - paging (`paging-*`, `crash-x64-pf`): `paging=pae|2level` on both firmware widths, 512M and
+    6G; the boot log must say which format runs and what happens to RAM above 4 GiB, the kernel's
+    fallback without PAE must be visible, and the #PF report must walk the tables.
   - bad input (`bad-*`): the loader's specific message, no attempt to leave boot services, no
     kernel output, and control back in the firmware ("BdsDxe: failed to start Boot....").
 
@@ -129,6 +132,54 @@ CASES = {
     "bad-ia32-machine": bad("ia32", "machine-x86-64", MACHINE),
     "bad-ia32-overlap": bad("ia32", "overlap", OVERLAP),
 }
+
+
+# Paging (issue 3, kernel side): one kernel binary, page-table format chosen on the command line.
+# The kernel's own TAP covers map/unmap/protect, the INVLPG remap, WP, NX, null, the window and
+# the allocator audit; these expectations pin what the boot log must say about each mode.
+def paging_boot(firmware, memory, paging, expect=(), extra=""):
+    """A kernel self-test boot with paging=PAGING (and EXTRA tokens) on the command line."""
+    cmdline = f"mode=test paging={paging}" + (f" {extra}" if extra else "")
+    return {"kind": "boot", "firmware": firmware, "disk": "ahci", "memory": memory,
+            "config": [f"cmdline = {cmdline}"], "expect": list(expect)}
+
+
+PAE_MODE = (r"mode: PAE three-level", "kernel runs on PAE page tables")
+TWO_LEVEL_MODE = (r"mode: 32-bit two-level", "kernel runs on two-level page tables")
+NX_CAUGHT = (r"ok \d+ - paging: execute from an NX page caught\n",
+             "execute from an NX page caught (not skipped)")
+HIGH_FRAME = (r"ok \d+ - paging: frame above 4 GiB through the temporary window\n",
+              "a frame above 4 GiB written and read back through the window (not skipped)")
+HIGH_USABLE = (r"usable above 4 GiB: [0-9.]+ GiB \(\d+ frames\), in the pool",
+               "PAE: the RAM above 4 GiB is usable")
+HIGH_WITHHELD = (r"two-level paging cannot use the [0-9.]+ GiB of RAM at or above 4 GiB",
+                 "two-level: says it cannot use the RAM above 4 GiB")
+HIGH_MEMORY = (r"ok \d+ - paging: high memory outside the direct map through the window\n",
+               "a frame outside the direct map reached through the window (not skipped)")
+PAE_FALLBACK = (r"paging=pae asked for, but PAE is hidden by clearcpuid=pae: falling back to "
+                r"two-level paging", "paging=pae without PAE: visible fallback message")
+PF_WALK = [(r"CPU exception 14: #PF Page Fault", "report names the vector: #PF"),
+           (r"error code 0x00000002: page not present, write, supervisor mode",
+            "page-fault error code decoded"),
+           (r"walk of 0x[0-9a-f]{8} through the PAE three-level tables",
+            "the report walks CR2 through the tables"),
+           (r"PT +table 0x[0-9a-f]+ \[ *\d+\] = 0x0{16} +not present",
+            "walk shows every level down to the empty PT entry")]
+
+CASES.update({
+    "paging-x64-pae-6G": paging_boot("x64", "6G", "pae",
+                                     [PAE_MODE, NX_CAUGHT, HIGH_USABLE, HIGH_FRAME, HIGH_MEMORY]),
+    "paging-x64-2level-6G": paging_boot("x64", "6G", "2level",
+                                        [TWO_LEVEL_MODE, HIGH_WITHHELD, HIGH_MEMORY]),
+    "paging-ia32-pae-512M": paging_boot("ia32", "512M", "pae", [PAE_MODE, NX_CAUGHT]),
+    "paging-ia32-2level-512M": paging_boot("ia32", "512M", "2level", [TWO_LEVEL_MODE]),
+    "paging-ia32-pae-fallback": paging_boot("ia32", "512M", "pae", [PAE_FALLBACK, TWO_LEVEL_MODE],
+                                            extra="clearcpuid=pae"),
+    "crash-x64-pf": crash("x64", "pf", PF_WALK),
+})
+
+# The rest of the RAM x firmware x disk x mode matrix (64M .. 6G, CPUs without NX/PAE) is
+# tests/matrix (suite 'matrix', not in the default run).
 
 
 class Tap:
