@@ -2,7 +2,7 @@
 
 #include "fmt.h"
 
-#define CONFIG_WHAT_MAX 96
+#define CONFIG_WHAT_MAX 112
 
 struct config_span {
     const char *start;
@@ -132,6 +132,53 @@ static const char *config_apply_paging(struct loader_config *config, struct conf
     return NULL;
 }
 
+/* Reads decimal digits from text[*at]; returns 0 if there are none or the value exceeds limit. */
+static int config_read_number(struct config_span value, size_t *at, uint32_t limit, uint32_t *out)
+{
+    size_t start = *at;
+    uint32_t number = 0;
+
+    while (*at < value.length && value.start[*at] >= '0' && value.start[*at] <= '9') {
+        number = number * 10 + (uint32_t)(value.start[*at] - '0');
+        if (number > limit)
+            return 0;
+        (*at)++;
+    }
+    *out = number;
+    return *at > start;
+}
+
+static const char *config_apply_resolution(struct loader_config *config, struct config_span value,
+                                           char *what)
+{
+    uint32_t width = 0, height = 0;
+    size_t at = 0;
+
+    if (config_span_equals(value, "auto")) {
+        config->has_resolution = 0;
+        return NULL;
+    }
+    int shaped = config_read_number(value, &at, CONFIG_RESOLUTION_MAX_WIDTH, &width) &&
+                 at < value.length && (value.start[at] == 'x' || value.start[at] == 'X');
+    if (shaped) {
+        at++; /* the 'x' */
+        shaped = config_read_number(value, &at, CONFIG_RESOLUTION_MAX_HEIGHT, &height) &&
+                 at == value.length;
+    }
+    if (!shaped || width < CONFIG_RESOLUTION_MIN_WIDTH || height < CONFIG_RESOLUTION_MIN_HEIGHT) {
+        pg_snprintf(what, CONFIG_WHAT_MAX,
+                    "resolution must be auto or WIDTHxHEIGHT from %ux%u to %ux%u, not '%.*s'",
+                    CONFIG_RESOLUTION_MIN_WIDTH, CONFIG_RESOLUTION_MIN_HEIGHT,
+                    CONFIG_RESOLUTION_MAX_WIDTH, CONFIG_RESOLUTION_MAX_HEIGHT,
+                    (int)(value.length > 24 ? 24 : value.length), value.start);
+        return what;
+    }
+    config->has_resolution = 1;
+    config->resolution_width = width;
+    config->resolution_height = height;
+    return NULL;
+}
+
 static const char *config_apply_line(struct loader_config *config, struct config_span line,
                                      char *what)
 {
@@ -159,6 +206,8 @@ static const char *config_apply_line(struct loader_config *config, struct config
         return config_apply_default(config, value, what);
     if (config_span_equals(key, "paging"))
         return config_apply_paging(config, value, what);
+    if (config_span_equals(key, "resolution"))
+        return config_apply_resolution(config, value, what);
     if (key.length == 0)
         return "missing key before '='";
     pg_snprintf(what, CONFIG_WHAT_MAX, "unknown key '%.*s'",
@@ -177,6 +226,9 @@ void config_defaults(struct loader_config *config)
     config->default_action = MENU_ACTION_BOOT;
     config->has_paging = 0;
     config->paging = MENU_PAGING_AUTO;
+    config->has_resolution = 0;
+    config->resolution_width = 0;
+    config->resolution_height = 0;
 }
 
 unsigned config_parse(const char *text, size_t size, struct loader_config *config,

@@ -64,6 +64,9 @@ EFI_STATUS config_load(struct loader *ld)
     console_print("loader: kernel=%s cmdline=\"%s\" debug_occupy_kernel_range=%s\n",
                   ld->config.kernel, ld->config.cmdline,
                   ld->config.debug_occupy_kernel_range ? "yes" : "no");
+    if (ld->config.has_resolution)
+        console_print("loader: resolution=%ux%u\n", ld->config.resolution_width,
+                      ld->config.resolution_height);
     if (ld->config.menu_timeout > 0 || ld->config.has_default_action || ld->config.has_paging)
         console_print("loader: menu_timeout=%u default=%s paging=%s\n", ld->config.menu_timeout,
                       ld->config.has_default_action ? menu_action_name(ld->config.default_action)

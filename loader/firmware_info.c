@@ -1,7 +1,7 @@
 /*
  * Step 8: what the firmware knows that the kernel cannot find by itself once boot services are
- * gone: the GOP framebuffer, the ACPI RSDP and who made the firmware. Nothing here is fatal: a
- * missing piece is recorded as absent and said on screen.
+ * gone: the GOP framebuffer (in the mode gop.c chose), the ACPI RSDP and who made the firmware.
+ * Nothing here is fatal: a missing piece is recorded as absent and said on screen.
  */
 #include "console.h"
 #include "loader.h"
@@ -11,7 +11,6 @@
 #define FIRMWARE_RSDP_REVISION_OFFSET 15 /* ACPI 6.5, 5.2.5.3: byte 15 of the RSDP */
 #define FIRMWARE_BYTES_PER_PIXEL_8BIT 4
 
-static EFI_GUID firmware_gop_guid = EFI_GRAPHICS_OUTPUT_PROTOCOL_GUID;
 static EFI_GUID firmware_acpi20_guid = ACPI_20_TABLE_GUID;
 static EFI_GUID firmware_acpi10_guid = ACPI_TABLE_GUID;
 
@@ -59,14 +58,11 @@ static void firmware_fill_pixels(struct pagoda_framebuffer *fb,
 
 static void firmware_collect_framebuffer(struct loader *ld, struct pagoda_framebuffer *fb)
 {
-    EFI_GRAPHICS_OUTPUT_PROTOCOL *gop = NULL;
-    EFI_STATUS status = ld->bs->LocateProtocol(&firmware_gop_guid, NULL, (void **)&gop);
+    EFI_GRAPHICS_OUTPUT_PROTOCOL *gop = gop_select(ld);
 
     memset(fb, 0, sizeof(*fb));
-    if (EFI_ERROR(status) || gop == NULL || gop->Mode == NULL || gop->Mode->Info == NULL) {
-        console_print("loader: no GOP (%s): no framebuffer\n", console_status_text(status));
+    if (gop == NULL)
         return;
-    }
     const EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info = gop->Mode->Info;
     firmware_fill_pixels(fb, info);
     if (fb->format == PAGODA_PIXEL_NONE) {

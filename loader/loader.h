@@ -79,6 +79,7 @@ EFI_STATUS kernel_verify_hash(struct loader *ld);
 EFI_STATUS kernel_validate(struct loader *ld);
 EFI_STATUS destination_check(struct loader *ld);
 EFI_STATUS low_memory_allocate(struct loader *ld);
+EFI_GRAPHICS_OUTPUT_PROTOCOL *gop_select(struct loader *ld);
 void firmware_info_collect(struct loader *ld);
 void boot_info_fill(struct loader *ld);
 EFI_STATUS handoff_prepare(struct loader *ld);
