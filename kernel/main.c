@@ -21,6 +21,7 @@
 #include "boot/bootmem.h"
 #include "boot/cmdline.h"
 #include "boot/phys.h"
+#include "compare/compare.h"
 #include "console/console.h"
 #include "kernel.h"
 #include "panic.h"
@@ -171,6 +172,8 @@ void kernel_main(void)
     bootlog_phases(&ctx);
 
     crash_on_purpose(options.crash);
+    if (options.mode == KERNEL_MODE_COMPARE)
+        compare_main(options.compare_short, ctx.tsc_hz, tsc.ok);
     if (kernel_test_mode) {
         bootlog_phase_tap_lines(&ctx);
         selftest_run(info, &tsc);

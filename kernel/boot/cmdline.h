@@ -7,8 +7,8 @@
 #include <stdint.h>
 
 enum kernel_mode {
-    KERNEL_MODE_BOOT, /* boot log, then halt (default) */
-    KERNEL_MODE_TEST, /* self-tests in TAP on COM1, then exit QEMU */
+    KERNEL_MODE_BOOT,    /* boot log, then halt (default) */
+    KERNEL_MODE_TEST,    /* self-tests in TAP on COM1, then exit QEMU */
     KERNEL_MODE_COMPARE, /* two-level against PAE in one boot (kernel/compare/) */
 };
 

@@ -1,0 +1,296 @@
+#include "compare.h"
+
+#include <stdarg.h>
+
+#include "../arch/cpu.h"
+#include "../arch/x86.h"
+#include "../boot/bootmem.h"
+#include "../console/console.h"
+#include "../console/serial.h"
+#include "../kernel.h"
+#include "../vm/vm.h"
+#include "compare_internal.h"
+#include "fmt.h"
+#include "pg_string.h"
+
+struct compare_frames compare_frames;
+bool compare_short;
+unsigned compare_failures;
+struct compare_summary compare_summary;
+static unsigned structural_count, structural_mismatches;
+static const char *const mode_names[COMPARE_MODES] = {"2level", "pae"};
+static char hypervisor[13];
+
+#define COMPARE_HOLD_MS 1500u
+
+uint64_t compare_frame(uint32_t page)
+{
+    return compare_frames.run[page / COMPARE_RUN_FRAMES] +
+           (uint64_t)(page % COMPARE_RUN_FRAMES) * FRAMES_FRAME_SIZE;
+}
+
+/* ---- records ---- */
+
+void compare_serial(const char *fmt, ...)
+{
+    char line[200];
+    va_list ap;
+    va_start(ap, fmt);
+    pg_vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    serial_write_string(line);
+}
+
+void compare_info(const char *key, const char *fmt, ...)
+{
+    char value[120];
+    va_list ap;
+    va_start(ap, fmt);
+    pg_vsnprintf(value, sizeof(value), fmt, ap);
+    va_end(ap);
+    compare_serial("CMPINFO,%s,%s\n", key, value);
+}
+
+void compare_structural(const char *metric, enum compare_mode mode, const char *page, const char *n,
+                        uint64_t value, uint64_t expected, const char *unit)
+{
+    bool ok = value == expected;
+    structural_count++;
+    if (!ok) {
+        structural_mismatches++;
+        compare_failures++;
+    }
+    compare_serial("CMP,%s,%s,%s,%s,structural,%llu,%llu,%s,-,%s,1\n", metric, mode_names[mode],
+                   page, n, (unsigned long long)value, (unsigned long long)expected,
+                   ok ? "ok" : "MISMATCH", unit);
+}
+
+static void hundredths(char *buf, size_t size, uint32_t v)
+{
+    pg_snprintf(buf, size, "%u.%02u", v / 100, v % 100);
+}
+
+void compare_timing(const char *metric, enum compare_mode mode, const char *page, uint32_t n,
+                    const struct cmp_stats *s, const char *unit)
+{
+    char a[16], b[16], c[16], d[16];
+    hundredths(a, sizeof(a), s->min);
+    hundredths(b, sizeof(b), s->median);
+    hundredths(c, sizeof(c), s->p99);
+    hundredths(d, sizeof(d), s->mad);
+    compare_serial("CMP,%s,%s,%s,%u,timing,%s,%s,%s,%s,%s,%u\n", metric, mode_names[mode], page, n,
+                   a, b, c, d, unit, s->count);
+}
+
+/* ---- the machine ---- */
+
+static const char *timing_label(void)
+{
+    if (!cpu.hypervisor)
+        return "this machine";
+    if (!strcmp(hypervisor, "TCGTCGTCGTCG"))
+        return "emulator figure (QEMU TCG)";
+    return "virtual machine figure";
+}
+
+static void read_hypervisor(void)
+{
+    if (!cpu.hypervisor)
+        return;
+    struct cpuid_regs r = cpuid(COMPARE_CPUID_LEAF_HYPERVISOR, 0);
+    memcpy(hypervisor, &r.ebx, 4);
+    memcpy(hypervisor + 4, &r.ecx, 4);
+    memcpy(hypervisor + 8, &r.edx, 4);
+    hypervisor[12] = 0;
+}
+
+static void machine_info(uint64_t tsc_hz, bool calibrated)
+{
+    read_hypervisor();
+    compare_info("cpu_vendor", "%s", cpu.vendor);
+    compare_info("cpu_brand", "%s", cpu.brand[0] ? cpu.brand : "-");
+    compare_info("cpu_signature", "family %u model %u stepping %u", cpu.family, cpu.model,
+                 cpu.stepping);
+    compare_info("hypervisor", "%s", cpu.hypervisor ? hypervisor : "none");
+    compare_info("timing_label", "%s", timing_label());
+    compare_info("invariant_tsc", "%s", cpu.invariant_tsc ? "yes" : "no");
+    compare_info("tsc_hz", "%llu", (unsigned long long)tsc_hz);
+    compare_info("tsc_calibrated", "%s", calibrated ? "yes" : "no");
+    compare_info("max_phys_bits", "%u", cpu.physical_address_bits);
+    compare_info("booted_in", "%s", vm.pae ? "pae" : "2level");
+    compare_info("run", "%s", compare_short ? "short" : "full");
+    compare_info("serialization", "%s",
+                 (cpu.features_edx & COMPARE_CPUID_1_EDX_SSE2) ? "lfence;rdtsc;lfence"
+                                                               : "cpuid;rdtsc");
+    compare_info(
+        "test_frames", "%u pages in %u runs of 4 MiB: 0x%llx 0x%llx 0x%llx 0x%llx",
+        compare_frames.pages, compare_frames.runs, (unsigned long long)compare_frames.run[0],
+        (unsigned long long)compare_frames.run[1], (unsigned long long)compare_frames.run[2],
+        (unsigned long long)compare_frames.run[3]);
+}
+
+/* ---- frames ---- */
+
+static bool take_frames(void)
+{
+    struct frames *f = &bootmem_state()->frames;
+    compare_frames.runs = 0;
+    for (unsigned r = 0; r < COMPARE_FRAME_RUNS; r++) {
+        uint64_t base =
+            frames_alloc_run(f, COMPARE_RUN_FRAMES, COMPARE_RUN_FRAMES, FRAMES_BELOW_4G);
+        if (base == FRAMES_NONE)
+            break;
+        compare_frames.run[compare_frames.runs++] = base;
+    }
+    compare_frames.pages = compare_frames.runs * COMPARE_RUN_FRAMES;
+    return compare_frames.runs > 0;
+}
+
+static void give_frames_back(void)
+{
+    struct frames *f = &bootmem_state()->frames;
+    for (unsigned r = 0; r < compare_frames.runs; r++)
+        frames_free_run(f, compare_frames.run[r], COMPARE_RUN_FRAMES);
+}
+
+/* ---- the screen ---- */
+
+static void kib(char *buf, size_t size, uint64_t bytes)
+{
+    if (bytes % 1024)
+        pg_snprintf(buf, size, "%llu.%02u", (unsigned long long)(bytes / 1024),
+                    (unsigned)(bytes % 1024 * 100 / 1024));
+    else
+        pg_snprintf(buf, size, "%llu", (unsigned long long)(bytes / 1024));
+}
+
+static void print_structural_table(void)
+{
+    static const char *const layouts[4] = {"kernel space (as booted)", "1 GiB direct map",
+                                           "sparse 4 GiB user layout", "all of 4 GiB"};
+    const struct compare_summary *s = &compare_summary;
+    kheading("Two-level vs PAE: structural (exact: the same on every PC)");
+    kprintf("  page-table KiB              two-level 4K   4M pages |      PAE 4K   2M pages\n");
+    for (unsigned l = 0; l < 4; l++) {
+        char a[16], b[16], c[16], d[16];
+        kib(a, sizeof(a), s->bytes[0][l][0]);
+        kib(b, sizeof(b), s->bytes[0][l][1]);
+        kib(c, sizeof(c), s->bytes[1][l][0]);
+        kib(d, sizeof(d), s->bytes[1][l][1]);
+        kprintf("  %-26s %12s %10s | %11s %10s\n", layouts[l], a, b, c, d);
+    }
+    kprintf("  levels walked per TLB miss  4K %u, large %u          | 4K %u, large %u "
+            "(+ PDPTEs loaded at CR3 load)\n",
+            s->walked[0][0], s->walked[0][1], s->walked[1][0], s->walked[1][1]);
+    kprintf("  NX enforced                 %-22s | %s\n", s->nx[0] ? "yes" : "no (no NX bit)",
+            s->nx[1] ? "yes" : "no");
+    kprintf("  highest usable frame        0x%-20llx | 0x%llx\n", (unsigned long long)s->highest[0],
+            (unsigned long long)s->highest[1]);
+    char two[24], pae[24];
+    pg_snprintf(two, sizeof(two), "%llu MiB", (unsigned long long)(s->usable[0] >> 20));
+    pg_snprintf(pae, sizeof(pae), "%llu MiB", (unsigned long long)(s->usable[1] >> 20));
+    kprintf("  usable RAM in reach         %-22s | %s\n", two, pae);
+    if (structural_mismatches)
+        console_set_color(CONSOLE_BAD);
+    else
+        console_set_color(CONSOLE_GOOD);
+    kprintf("  %u structural values, %u differ from the arithmetic of the entry formats\n",
+            structural_count, structural_mismatches);
+    console_set_color(CONSOLE_NORMAL);
+}
+
+static void timing_row(const char *label, const uint32_t *two, const uint32_t *pae)
+{
+    char a[16], b[16], c[16], d[16];
+    hundredths(a, sizeof(a), two[0]);
+    hundredths(b, sizeof(b), two[1]);
+    hundredths(c, sizeof(c), pae[0]);
+    hundredths(d, sizeof(d), pae[1]);
+    kprintf("  %-26s %12s %10s | %11s %10s\n", label, a, b, c, d);
+}
+
+static void print_timing_table(void)
+{
+    const struct compare_summary *s = &compare_summary;
+    kheading("Two-level vs PAE: timing, median TSC cycles, %s", timing_label());
+    kprintf("  pointer chase, per access   two-level 4K   4M pages |      PAE 4K   2M pages\n");
+    for (unsigned i = 0; i < s->chase_sizes; i++) {
+        char label[40];
+        uint32_t two[2] = {s->chase[0][0][i], s->chase[0][1][i]};
+        uint32_t pae[2] = {s->chase[1][0][i], s->chase[1][1][i]};
+        pg_snprintf(label, sizeof(label), "%u pages (%u KiB)", s->chase_n[i], s->chase_n[i] * 4);
+        timing_row(label, two, pae);
+    }
+    kprintf("                                 two-level             |         PAE\n");
+    uint32_t two[2] = {s->map[0], s->unmap[0]}, pae[2] = {s->map[1], s->unmap[1]};
+    timing_row("map / unmap one 4K page", two, pae);
+    uint32_t two2[2] = {s->invlpg1[0], s->cr3[0]}, pae2[2] = {s->invlpg1[1], s->cr3[1]};
+    timing_row("INVLPG 1 / CR3 (+256 refill)", two2, pae2);
+    kprintf("  %-26s %12u %10s | %11u\n", "INVLPG break-even (pages)", s->breakeven[0], "",
+            s->breakeven[1]);
+    char a[16], b[16];
+    hundredths(a, sizeof(a), s->window[0]);
+    hundredths(b, sizeof(b), s->window[1]);
+    kprintf("  %-26s %12s %10s | %11s\n", "window remap + read", a, "", b);
+    kprintf("  (break-even 0: 256 INVLPGs still cheaper than one CR3 reload)\n");
+}
+
+/* ---- the run ---- */
+
+static uint64_t elapsed_ms(uint64_t start, uint64_t tsc_hz)
+{
+    return tsc_hz ? (rdtsc() - start) * 1000 / tsc_hz : 0;
+}
+
+/* Under QEMU the end leaves the emulator: the table stays up long enough for a screendump. */
+static void hold_screen(uint64_t tsc_hz)
+{
+    uint64_t start = rdtsc();
+    while (tsc_hz && rdtsc() - start < tsc_hz * COMPARE_HOLD_MS / 1000)
+        __asm__ volatile("pause");
+}
+
+__attribute__((noreturn)) static void give_up(const char *why)
+{
+    console_set_color(CONSOLE_BAD);
+    kprintf("compare: %s\n", why);
+    console_set_color(CONSOLE_NORMAL);
+    compare_serial("CMPEND,fail,1\n");
+    kernel_stop(true);
+}
+
+void compare_main(bool short_run, uint64_t tsc_hz, bool calibrated)
+{
+    char why[120];
+    uint64_t start = rdtsc();
+    /* A panic, and the end, leave QEMU with a status the host tool can read. */
+    kernel_test_mode = true;
+    compare_short = short_run;
+    kheading("Comparing two-level and PAE paging in this boot (%s run)",
+             short_run ? "short" : "full");
+    if (!take_frames())
+        give_up("no 4 MiB-aligned run of free frames below 4 GiB for the test pages");
+    machine_info(tsc_hz, calibrated);
+    if (!compare_sides_init(why, sizeof(why)))
+        give_up(why);
+    compare_time_setup();
+    unsigned rounds = short_run ? 2 : 4;
+    for (unsigned round = 0; round < rounds; round++) {
+        enum compare_mode mode = (enum compare_mode)(round % 2); /* A/B/A/B */
+        compare_enter(mode);
+        compare_serial("# compare: round %u of %u in %s paging (CR3 0x%08x CR4 0x%08x)\n",
+                       round + 1, rounds, mode_names[mode], read_cr3(), read_cr4());
+        if (round < COMPARE_MODES)
+            compare_struct_run(mode);
+        compare_time_round(mode);
+    }
+    compare_sides_finish();
+    give_frames_back();
+    compare_time_report();
+    compare_info("elapsed_ms", "%llu", (unsigned long long)elapsed_ms(start, tsc_hz));
+    print_structural_table();
+    print_timing_table();
+    compare_serial("CMPEND,%s,%u\n", compare_failures ? "fail" : "pass", compare_failures);
+    hold_screen(tsc_hz);
+    kernel_stop(compare_failures != 0);
+}

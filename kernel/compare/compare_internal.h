@@ -1,0 +1,68 @@
+/* Shared by the parts of kernel/compare/: records, the test frames, the two modes' results. */
+#ifndef PAGODA_COMPARE_INTERNAL_H
+#define PAGODA_COMPARE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "compare_side.h"
+#include "compare_stats.h"
+
+/* The test frames: COMPARE_FRAME_RUNS runs of 4 MiB, 4 MiB-aligned (so both large-page sizes
+ * fit), below 4 GiB (so two-level paging reaches them), allocated once for both modes. */
+#define COMPARE_RUN_FRAMES 1024u
+#define COMPARE_FRAME_RUNS 4u
+#define COMPARE_MAX_PAGES  (COMPARE_RUN_FRAMES * COMPARE_FRAME_RUNS)
+/* Scratch virtual addresses in the (empty) user half of the live space. */
+#define COMPARE_CHASE_VA  0x10000000u /* up to 16 MiB: the pointer chase and invalidation */
+#define COMPARE_MAP_VA    0x20000000u /* map/unmap timing */
+#define COMPARE_WINDOW_VA 0x2f000000u /* the measured temporary window */
+#define COMPARE_NX_VA     0x2f400000u /* the execute-disable probe */
+
+/* CPUID bits only the comparison reads (the others are in arch/x86_bits.h). */
+#define COMPARE_CPUID_1_EDX_SSE2      (1u << 26)  /* LFENCE exists */
+#define COMPARE_CPUID_LEAF_HYPERVISOR 0x40000000u /* vendor: "TCGTCGTCGTCG", "KVMKVMKVM" */
+
+struct compare_frames {
+    uint64_t run[COMPARE_FRAME_RUNS];
+    unsigned runs;
+    uint32_t pages; /* runs * COMPARE_RUN_FRAMES */
+};
+extern struct compare_frames compare_frames;
+uint64_t compare_frame(uint32_t page);
+
+extern bool compare_short;
+extern unsigned compare_failures;
+
+/* One result line per structural value; counts a mismatch as a failure. */
+void compare_structural(const char *metric, enum compare_mode mode, const char *page, const char *n,
+                        uint64_t value, uint64_t expected, const char *unit);
+/* The summary of samples (hundredths of cycles) as a timing record. */
+void compare_timing(const char *metric, enum compare_mode mode, const char *page, uint32_t n,
+                    const struct cmp_stats *stats, const char *unit);
+/* Info lines. */
+__attribute__((format(printf, 2, 3))) void compare_info(const char *key, const char *fmt, ...);
+/* Serial only (the screen gets the table). */
+__attribute__((format(printf, 1, 2))) void compare_serial(const char *fmt, ...);
+
+/* Structural metrics of the live mode (compare_struct.c). */
+void compare_struct_run(enum compare_mode mode);
+/* Timing metrics of the live mode, one round (compare_time.c). */
+void compare_time_setup(void);
+void compare_time_round(enum compare_mode mode);
+void compare_time_report(void);
+/* For the screen table. */
+struct compare_summary {
+    uint64_t bytes[COMPARE_MODES][4][2]; /* layout x {4k, large} */
+    uint32_t walked[COMPARE_MODES][2];
+    bool nx[COMPARE_MODES];
+    uint64_t highest[COMPARE_MODES], usable[COMPARE_MODES];
+    uint32_t chase_n[8];
+    unsigned chase_sizes;
+    uint32_t chase[COMPARE_MODES][2][8]; /* median, hundredths */
+    uint32_t map[COMPARE_MODES], unmap[COMPARE_MODES], invlpg1[COMPARE_MODES];
+    uint32_t cr3[COMPARE_MODES], window[COMPARE_MODES], breakeven[COMPARE_MODES];
+};
+extern struct compare_summary compare_summary;
+
+#endif
