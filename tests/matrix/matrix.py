@@ -35,6 +35,8 @@ sys.path.insert(0, TOOLS)
 sys.dont_write_bytecode = True  # keep the source tree free of __pycache__
 import mkimage  # noqa: E402
 import qemu  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from taplib import Tap  # noqa: E402  (tests/taplib.py)
 
 FIRMWARES = ("x64", "ia32")
 DISKS = ("ahci", "usb", "nvme", "virtio")
@@ -160,35 +162,6 @@ CELLS = {c["name"]: c for c in all_cells()}
 
 # ---------------------------------------------------------------------------------------------
 # One cell
-
-
-class Tap:
-    def __init__(self):
-        self.count = 0
-        self.failures = 0
-
-    def check(self, ok, name, diagnostics=()):
-        ok = bool(ok)
-        self.count += 1
-        self.failures += 0 if ok else 1
-        print(f"{'ok' if ok else 'not ok'} {self.count} - {name}")
-        for line in ([] if ok else diagnostics):
-            self.comment(line)
-        sys.stdout.flush()
-        return ok
-
-    def skip(self, name, reason):
-        self.count += 1
-        print(f"ok {self.count} - {name} # SKIP {reason}")
-
-    @staticmethod
-    def comment(text):
-        for line in str(text).splitlines() or [""]:
-            print(f"# {line}")
-
-    def done(self):
-        print(f"1..{self.count}")
-        return 1 if self.failures else 0
 
 
 def file_digest(path):

@@ -25,31 +25,11 @@ sys.dont_write_bytecode = True
 import badelf  # noqa: E402
 import mkimage  # noqa: E402
 import qemu  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from taplib import Tap  # noqa: E402  (tests/taplib.py)
 
 SECTOR = 512
 ESP_TYPE = uuid.UUID("C12A7328-F81F-11D2-BA4B-00A0C93EC93B").bytes_le
-
-
-class Tap:
-    def __init__(self):
-        self.count = 0
-        self.failures = 0
-
-    def check(self, ok, name, diagnostics=()):
-        self.count += 1
-        self.failures += 0 if ok else 1
-        print(f"{'ok' if ok else 'not ok'} {self.count} - {name}")
-        if not ok:
-            for line in diagnostics:
-                print(f"# {line}")
-
-    def skip(self, name, why):
-        self.count += 1
-        print(f"ok {self.count} - {name} # SKIP {why}")
-
-    def done(self):
-        print(f"1..{self.count}")
-        return 1 if self.failures else 0
 
 
 def write(path, data):

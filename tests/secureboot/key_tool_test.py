@@ -19,27 +19,12 @@ import subprocess
 import sys
 import tempfile
 import uuid
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from taplib import Tap  # noqa: E402  (tests/taplib.py)
 
 EFI_CERT_X509_GUID = uuid.UUID("a5c059a1-94e4-4aa7-87b5-ab155c2bf072")
 ESL_HEADER_SIZE = 28
 ROLES = ("PK", "KEK", "db")
-
-
-class Tap:
-    def __init__(self):
-        self.count = self.failures = 0
-
-    def check(self, ok, name, diagnostics=()):
-        self.count += 1
-        self.failures += 0 if ok else 1
-        print(f"{'ok' if ok else 'not ok'} {self.count} - {name}")
-        for line in ([] if ok else diagnostics):
-            print(f"# {line}")
-        sys.stdout.flush()
-
-    def done(self):
-        print(f"1..{self.count}")
-        return 1 if self.failures else 0
 
 
 def run(argv, text=True, **kw):

@@ -19,6 +19,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from taplib import Tap  # noqa: E402  (tests/taplib.py)
 
 MIB = 1024 * 1024
 FILL = 0xA5  # what a fake device holds before a write, so untouched bytes are recognisable
@@ -30,30 +32,6 @@ PARENTS = {
     "nvme": "devices/pci0000:00/0000:00:1d.0/0000:3d:00.0/nvme/nvme{n}",
     "mmc": "devices/pci0000:00/0000:00:1e.6/mmc_host/mmc{n}/mmc{n}:aaaa",
 }
-
-
-class Tap:
-    def __init__(self):
-        self.count = 0
-        self.failed = 0
-
-    def check(self, condition, description, diagnostics=""):
-        self.count += 1
-        print(f"{'ok' if condition else 'not ok'} {self.count} - {description}")
-        if not condition:
-            self.failed += 1
-            for line in str(diagnostics).splitlines():
-                print(f"# {line}")
-        sys.stdout.flush()
-        return condition
-
-    def skip(self, description, reason):
-        self.count += 1
-        print(f"ok {self.count} - {description} # SKIP {reason}")
-
-    def done(self):
-        print(f"1..{self.count}")
-        return 1 if self.failed else 0
 
 
 class FakeMachine:
