@@ -23,6 +23,7 @@
 #include "boot/phys.h"
 #include "compare/compare.h"
 #include "console/console.h"
+#include "console/summary.h"
 #include "kernel.h"
 #include "panic.h"
 #include "test/crash.h"
@@ -178,6 +179,8 @@ void kernel_main(void)
         bootlog_phase_tap_lines(&ctx);
         selftest_run(info, &tsc);
     }
+    if (options.mode == KERNEL_MODE_BOOT)
+        summary_show(&ctx);
     console_set_color(CONSOLE_GOOD);
     kprintf("pagoda: boot complete.\n");
     console_set_color(CONSOLE_NORMAL);

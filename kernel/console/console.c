@@ -53,6 +53,37 @@ void console_attach_framebuffer(const struct pagoda_framebuffer *info)
     }
 }
 
+static void screen_putc(void *ctx, char c)
+{
+    (void)ctx;
+    fb_putc(c);
+}
+
+bool console_has_screen(void)
+{
+    return fb_ready();
+}
+
+void console_screen_clear(void)
+{
+    if (!fb_ready())
+        return;
+    console_set_color(CONSOLE_NORMAL);
+    fb_clear();
+}
+
+void console_screen_printf(enum console_color color, const char *fmt, ...)
+{
+    if (!fb_ready())
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    console_set_color(color);
+    pg_vformat(screen_putc, 0, fmt, ap);
+    console_set_color(CONSOLE_NORMAL);
+    va_end(ap);
+}
+
 void kvprintf(const char *fmt, va_list ap)
 {
     pg_vformat(console_putc, 0, fmt, ap);

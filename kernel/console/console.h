@@ -3,6 +3,7 @@
 #define PAGODA_CONSOLE_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 #include "pagoda/boot_info.h"
 
@@ -22,6 +23,13 @@ void console_set_color(enum console_color color);
 
 __attribute__((format(printf, 1, 2))) void kprintf(const char *fmt, ...);
 __attribute__((format(printf, 1, 0))) void kvprintf(const char *fmt, va_list ap);
+/* The framebuffer alone (serial untouched), for the one-screen summary: clear it, write to it.
+ * Both do nothing when there is no framebuffer console. */
+void console_screen_clear(void);
+__attribute__((format(printf, 2, 3))) void console_screen_printf(enum console_color color,
+                                                                 const char *fmt, ...);
+bool console_has_screen(void);
+
 /* A section title in the heading colour: "== title ==". */
 __attribute__((format(printf, 1, 2))) void kheading(const char *fmt, ...);
 

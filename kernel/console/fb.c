@@ -55,9 +55,17 @@ enum fb_status fb_init(const struct pagoda_framebuffer *info)
     if (!fb.ready)
         return FB_BAD_GEOMETRY;
     fb_set_colors(FB_RGB(0xD0, 0xD0, 0xD0), FB_RGB(0x10, 0x14, 0x1C));
+    fb_clear();
+    return FB_READY;
+}
+
+void fb_clear(void)
+{
+    if (!fb.base)
+        return;
     for (uint32_t y = 0; y < fb.height; y++)
         fill_words(pixel_at(0, y), fb.bg, fb.width);
-    return FB_READY;
+    fb.col = fb.row = 0;
 }
 
 bool fb_ready(void)

@@ -1,4 +1,5 @@
-/* Text console on the GOP framebuffer the loader found (kernel/main.c maps it first and passes the mapped address as base). */
+/* Text console on the GOP framebuffer the loader found (kernel/main.c maps it first and passes the
+ * mapped address as base). */
 #ifndef PAGODA_FB_H
 #define PAGODA_FB_H
 
@@ -10,6 +11,8 @@
 
 enum fb_status fb_init(const struct pagoda_framebuffer *fb);
 bool fb_ready(void);
+/* Clears the screen to the background colour and puts the cursor top left. */
+void fb_clear(void);
 void fb_putc(char c);
 void fb_set_colors(uint32_t foreground_rgb, uint32_t background_rgb);
 /* Text grid and font size, for the boot log. */

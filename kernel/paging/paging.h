@@ -30,7 +30,11 @@
  *    never maps GLOBAL pages; the kernel half is changed through its PAGING_AS_KERNEL space,
  *    where USER pages are refused above PAGING_KERNEL_BASE and GLOBAL ones below it.
  *  - unmap() and protect() may need one table to split a large page: they can fail with
- *    PAGING_ERR_NO_MEMORY, with no mapping changed.
+ *    PAGING_ERR_NO_MEMORY, with no mapping changed. A two-level PSE-36 page above 4 GiB cannot
+ *    be split (4 KiB pages cannot reach it): cutting into it fails with PAGING_ERR_PHYS.
+ *  - Physical reach: every page must end at or below paging.phys_limit, except that a range
+ *    mapped entirely with large pages (va, pa and size aligned to large_page_size, page_size
+ *    AUTO or large) may reach paging.large_phys_limit (higher only with PSE-36).
  *  - Execute-disable: a mapping without PAGING_PROT_EXEC asks for no-execute. It is enforced
  *    only when struct paging.nx_enforced is true (PAE with env.nx_available). Otherwise the
  *    request is IGNORED, not refused: the page is executable and translate() reports it so.
@@ -124,7 +128,8 @@ struct paging_env {
     uint64_t (*read_efer)(void *ctx);
     void (*write_efer)(void *ctx, uint64_t efer);
     /* What the CPU offers (CPUID). */
-    bool pse_available; /* 4 MiB pages in 32-bit paging */
+    bool pse_available;   /* 4 MiB pages in 32-bit paging */
+    bool pse36_available; /* ... whose PDE carries physical bits 39:32 (needs pse_available) */
     bool pae_available;
     bool pge_available;     /* global pages; without it PAGING_PROT_GLOBAL is ignored */
     bool nx_available;      /* EFER.NXE can be set */
@@ -222,7 +227,8 @@ struct paging {
     bool nx_enforced;
     bool global_enabled;
     bool large_pages;
-    uint64_t phys_limit; /* first physical address the format cannot reach */
+    uint64_t phys_limit;       /* first physical address the format cannot reach */
+    uint64_t large_phys_limit; /* the same for a range mapped only with large pages (PSE-36) */
     struct paging_counters counters;
 };
 

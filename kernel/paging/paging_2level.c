@@ -2,9 +2,10 @@
  * 32-bit two-level paging (SDM 4.3): a page directory of 1024 4-byte PDEs, each mapping 4 MiB
  * through a page table of 1024 PTEs or, with CR4.PSE, directly as a 4 MiB page.
  *
- * Limits of this format, by design: physical addresses below 4 GiB only (PSE-36 would reach
- * further through 4 MiB pages; not done), no execute-disable (every present page is
- * executable, whatever prot says: paging.nx_enforced stays false and walks report EXEC).
+ * Limits of this format, by design: 4 KiB pages and every table below 4 GiB; 4 MiB pages above
+ * 4 GiB only with PSE-36 (physical bits 39:32 in PDE bits 20:13), and such a page cannot be
+ * split; no execute-disable (every present page is executable, whatever prot says:
+ * paging.nx_enforced stays false and walks report EXEC).
  * Kernel/user split: the kernel-half PDEs are copied into every user page directory and kept
  * in sync when the kernel space changes one (like FreeBSD's pmap_nopae and Haiku).
  */
@@ -20,16 +21,29 @@ static uint64_t table_entry_2level(unsigned level, uint64_t table_phys)
     return PTE_P | PTE_RW | PTE_US | (table_phys & PTE32_ADDR_MASK);
 }
 
+/* Physical bits 39:32 of a 4 MiB page, placed where PSE-36 reads them. The core never passes
+   a frame above 4 GiB unless pg->large_phys_limit (PSE-36) allows it. */
+static uint64_t pse36_high_bits(uint64_t pa)
+{
+    return ((pa >> 32) << PTE32_PSE36_SHIFT) & PTE32_PSE36_HIGH_MASK;
+}
+
 static uint64_t leaf_2level(const struct paging *pg, unsigned level, uint64_t pa, uint32_t prot)
 {
     bool large = level == 0;
-    return paging_leaf_common_bits(pg, prot, large) |
-           (pa & (large ? PTE32_LARGE_ADDR_MASK : PTE32_ADDR_MASK));
+    if (large)
+        return paging_leaf_common_bits(pg, prot, true) | (pa & PTE32_LARGE_ADDR_MASK) |
+               pse36_high_bits(pa);
+    return paging_leaf_common_bits(pg, prot, false) | (pa & PTE32_ADDR_MASK);
 }
 
 static uint64_t addr_2level(unsigned level, uint64_t entry, bool leaf)
 {
-    return entry & (leaf && level == 0 ? PTE32_LARGE_ADDR_MASK : PTE32_ADDR_MASK);
+    if (!(leaf && level == 0))
+        return entry & PTE32_ADDR_MASK;
+    /* Without PSE-36 these bits are never set by this code (they are reserved then). */
+    return (entry & PTE32_LARGE_ADDR_MASK) |
+           (((entry & PTE32_PSE36_HIGH_MASK) >> PTE32_PSE36_SHIFT) << 32);
 }
 
 static uint32_t allows_2level(const struct paging *pg, unsigned level, uint64_t entry)
@@ -87,6 +101,14 @@ static int init_2level(struct paging *pg, const struct paging_env *env)
         return rc;
     pg->phys_limit = PAGING_ADDR_SPACE;
     pg->large_pages = env->pse_available;
+    pg->large_phys_limit = PAGING_ADDR_SPACE;
+    if (env->pse_available && env->pse36_available) {
+        unsigned bits = env->phys_addr_bits ? env->phys_addr_bits : 36u;
+        if (bits > PTE32_PSE36_PHYS_BITS)
+            bits = PTE32_PSE36_PHYS_BITS;
+        if (bits > 32u)
+            pg->large_phys_limit = 1ull << bits;
+    }
     pg->nx_enforced = false;
     return PAGING_OK;
 }

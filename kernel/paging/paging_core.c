@@ -256,6 +256,9 @@ static int split_large(struct paging_as *as, uint64_t table, uint64_t va, uint64
     const struct paging_format *f = pg->format;
     unsigned level = f->large_level;
     uint64_t base_pa = f->entry_addr(level, entry, true);
+    /* A PSE-36 page above 4 GiB has no 4 KiB equivalent. */
+    if (base_pa + level_span(f, level) > pg->phys_limit)
+        return PAGING_ERR_PHYS;
     uint32_t prot =
         PAGING_PROT_READ | f->entry_allows(pg, level, entry) | f->leaf_attrs(pg, level, entry);
     uint64_t child;
@@ -386,6 +389,9 @@ static int map_level(struct paging_as *as, unsigned level, uint64_t table, uint6
             chunk_end = end;
         uint64_t entry = entry_read(pg, table, level_index(f, level, va));
         if (!entry_present(entry) && can_map_leaf_here(pg, level, va, chunk_end, req)) {
+            if (is_last_level(f, level) && req->pa + span > pg->phys_limit)
+                panic("paging: 4 KiB page for phys 0x%llx beyond the format's reach",
+                      (unsigned long long)req->pa);
             /* A not-present entry is never cached, so a new mapping needs no flush. */
             entry_write(as, level, table, va, f->make_leaf(pg, level, req->pa, req->prot));
             req->pa += span;
@@ -421,6 +427,20 @@ static int check_page_size(const struct paging *pg, uint32_t va, uint64_t pa, ui
     return ((va | pa | size) & (page_size - 1)) ? PAGING_ERR_ALIGN : PAGING_OK;
 }
 
+/* Below phys_limit anything goes; up to large_phys_limit (PSE-36) only whole large pages. */
+static int check_phys_reach(const struct paging *pg, uint32_t va, uint64_t pa, uint64_t size,
+                            uint64_t page_size)
+{
+    if (pa < pg->phys_limit && size <= pg->phys_limit - pa)
+        return PAGING_OK;
+    uint64_t large = pg->mode->large_page_size;
+    bool whole_large_pages = pg->large_pages && page_size != PAGING_PAGE_SIZE &&
+                             !(((uint64_t)va | pa | size) & (large - 1));
+    if (whole_large_pages && pa < pg->large_phys_limit && size <= pg->large_phys_limit - pa)
+        return PAGING_OK;
+    return PAGING_ERR_PHYS;
+}
+
 int paging_core_map(struct paging_as *as, uint32_t va, uint64_t pa, uint64_t size, uint32_t prot,
                     uint64_t page_size, uint32_t flags)
 {
@@ -430,8 +450,8 @@ int paging_core_map(struct paging_as *as, uint32_t va, uint64_t pa, uint64_t siz
         rc = PAGING_ERR_ALIGN;
     if (rc == PAGING_OK)
         rc = check_page_size(pg, va, pa, size, page_size);
-    if (rc == PAGING_OK && (pa >= pg->phys_limit || size > pg->phys_limit - pa))
-        rc = PAGING_ERR_PHYS;
+    if (rc == PAGING_OK)
+        rc = check_phys_reach(pg, va, pa, size, page_size);
     if (rc == PAGING_OK && va == 0 && !(flags & PAGING_MAP_ALLOW_NULL))
         rc = PAGING_ERR_NULL_PAGE;
     if (rc == PAGING_OK)

@@ -109,6 +109,7 @@ static int init_pae(struct paging *pg, const struct paging_env *env)
     if (bits < 32u)
         bits = 32u;
     pg->phys_limit = 1ull << bits;
+    pg->large_phys_limit = pg->phys_limit;
     pg->large_pages = true; /* 2 MiB pages need no CR4 bit under PAE */
     pg->nx_enforced = env->nx_available;
     return PAGING_OK;

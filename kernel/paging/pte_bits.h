@@ -38,6 +38,12 @@
 /* Address fields. 32-bit paging: 20-bit frame numbers; a 4 MiB PDE keeps bits 31:22. */
 #define PTE32_ADDR_MASK       0xfffff000ull
 #define PTE32_LARGE_ADDR_MASK 0xffc00000ull
+/* PSE-36 (CPUID.1:EDX bit 17, SDM 4.3 table 4-4): a 4 MiB PDE carries physical address bits
+   (M-1):32 in its bits (M-20):13, M = min(MAXPHYADDR, 40); bits 21:(M-19) stay reserved. 4 KiB
+   pages and the tables themselves stay below 4 GiB. */
+#define PTE32_PSE36_SHIFT     13u
+#define PTE32_PSE36_PHYS_BITS 40u
+#define PTE32_PSE36_HIGH_MASK (0xffull << PTE32_PSE36_SHIFT)
 /* PAE: bits 51:12 (the CPU's MAXPHYADDR cuts them further); a 2 MiB PDE keeps bits 51:21. */
 #define PTEPAE_ADDR_MASK       0x000ffffffffff000ull
 #define PTEPAE_LARGE_ADDR_MASK 0x000fffffffe00000ull

@@ -185,6 +185,7 @@ static struct paging_env vm_env(void)
         .read_efer = env_read_efer,
         .write_efer = env_write_efer,
         .pse_available = cpu.pse,
+        .pse36_available = cpu.pse36,
         .pae_available = cpu.pae,
         .pge_available = cpu.pge,
         .nx_available = cpu.nx && cpu.has_efer,
@@ -364,6 +365,31 @@ void vm_init(struct mem_setup *setup)
 
 /* ---- MMIO ---- */
 
+static bool phys_below(uint64_t base, uint64_t bytes, uint64_t limit)
+{
+    return base < limit && bytes <= limit - base;
+}
+
+/* Why [base, base+bytes) cannot be mapped at all, or NULL if it can (maybe only with large
+ * pages: then *whole_large_pages is set). */
+static const char *mmio_reach(uint64_t base, uint64_t bytes, bool *whole_large_pages)
+{
+    *whole_large_pages = false;
+    if (phys_below(base, bytes, vm.pg.phys_limit))
+        return 0;
+    if (vm.pae)
+        return "beyond the CPU's physical address width";
+    if (!vm.pg.large_pages || !vm.pg.env.pse36_available)
+        return "it is above 4 GiB and two-level paging without PSE-36 cannot reach it";
+    uint64_t large = vm.pg.mode->large_page_size;
+    uint64_t first = base & ~(large - 1);
+    uint64_t last = (base + bytes + large - 1) & ~(large - 1);
+    if (!phys_below(first, last - first, vm.pg.large_phys_limit))
+        return "it is beyond the physical address bits PSE-36 reaches (40 at most)";
+    *whole_large_pages = true;
+    return 0;
+}
+
 void *vm_map_mmio(uint64_t phys, uint64_t size, enum paging_cache cache, const char **why)
 {
     const struct paging_mode *m = vm.pg.mode;
@@ -371,22 +397,30 @@ void *vm_map_mmio(uint64_t phys, uint64_t size, enum paging_cache cache, const c
     uint64_t base = phys - offset;
     uint64_t bytes = (size + offset + PAGE_MASK) & ~PAGE_MASK;
     uint64_t large = vm.pg.large_pages ? m->large_page_size : PAGE_SIZE;
-    uint32_t va = vm.mmio_next;
-    if (bytes >= large && !(base & (large - 1)))
-        va = (uint32_t)((va + large - 1) & ~(large - 1));
+    bool whole_large_pages;
     if (!vm.active) {
         *why = "the kernel's address space is not active yet";
         return 0;
     }
+    *why = mmio_reach(base, bytes, &whole_large_pages);
+    if (*why)
+        return 0;
+    if (whole_large_pages) {
+        /* Two-level paging reaches above 4 GiB only with PSE-36 4 MiB pages: map the aligned
+           4 MiB range that covers the device (SDM 4.3, table 4-4). */
+        uint64_t first = base & ~(large - 1);
+        offset += base - first;
+        bytes = (base + bytes + large - 1) & ~(large - 1);
+        base = first;
+        bytes -= base;
+    }
+    uint32_t va = vm.mmio_next;
+    if (bytes >= large && !(base & (large - 1)))
+        va = (uint32_t)((va + large - 1) & ~(large - 1));
     if (cache == PAGING_CACHE_WC && !vm.pg.env.pat_available)
         cache = PAGING_CACHE_UC;
     if (bytes > VM_MMIO_END - va) {
         *why = "no room left in the MMIO region";
-        return 0;
-    }
-    if (base >= vm.pg.phys_limit || bytes > vm.pg.phys_limit - base) {
-        *why = vm.pae ? "beyond the CPU's physical address width"
-                      : "above 4 GiB, out of reach of two-level paging";
         return 0;
     }
     int rc =
@@ -397,6 +431,12 @@ void *vm_map_mmio(uint64_t phys, uint64_t size, enum paging_cache cache, const c
         *why = paging_error_name(rc);
         return 0;
     }
+    /* bytes fits the MMIO region here, so 32-bit arithmetic suffices. */
+    if (whole_large_pages)
+        kprintf("vm: phys 0x%llx-0x%llx (above 4 GiB) mapped at 0x%08x with %u PSE-36 4 MiB "
+                "pages\n",
+                (unsigned long long)base, (unsigned long long)(base + bytes), va,
+                (uint32_t)bytes / (uint32_t)large);
     vm.mmio_next = va + (uint32_t)bytes;
     vm.mmio_mappings++;
     return (void *)(uintptr_t)(va + (uint32_t)offset);

@@ -62,7 +62,9 @@ uint64_t vm_pool_limit(void);
 void vm_init(struct mem_setup *mem);
 
 /* Maps [phys, phys+size) at a fresh virtual address above the direct map, read-write,
- * no-execute, global, with the given cache type. NULL (and why in *why) if it cannot. */
+ * no-execute, global, with the given cache type. NULL (and why in *why) if it cannot. Under
+ * two-level paging a range above 4 GiB is mapped with PSE-36 4 MiB pages (the aligned 4 MiB
+ * range covering it) when the CPU has PSE-36; without it *why says so. */
 void *vm_map_mmio(uint64_t phys, uint64_t size, enum paging_cache cache, const char **why);
 
 /* A pointer to phys: the direct map, or the window (valid until the next call that maps

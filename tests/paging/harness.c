@@ -285,6 +285,20 @@ static bool model_any(const struct harness *h, unsigned s, uint64_t va, uint64_t
     return false;
 }
 
+/*
+ * Whether unmap/protect would have to split a large page at addr that small pages cannot
+ * reach: only whole large pages can map a frame at or above phys_limit, so a mapped page there
+ * with addr inside (not at the start of) its large page is such a cut.
+ */
+static bool cuts_unreachable_large_page(const struct harness *h, unsigned s, uint64_t addr)
+{
+    if (addr >= (4ull << 30) || !(addr & (h->large - 1)))
+        return false;
+    const struct model_space *m = view(h, s, addr);
+    uint32_t page = (uint32_t)(addr / PAGE);
+    return m->prot[page] != 0 && m->pa[page] >= h->phys_limit;
+}
+
 /* The errors the op's arguments justify, decided from the rules in paging.h and the model. */
 static uint32_t justified_errors(const struct harness *h, const struct op *op)
 {
@@ -317,7 +331,11 @@ static uint32_t justified_errors(const struct harness *h, const struct op *op)
             else if ((op->va | op->pa | op->size) & (h->large - 1))
                 e |= BIT(PAGING_ERR_ALIGN);
         }
-        if (op->pa + op->size > h->phys_limit)
+        /* Past phys_limit only whole large pages may go, up to large_phys_limit (PSE-36). */
+        bool whole_large = h->pg.large_pages && op->page_size != PAGE &&
+                           !((op->va | op->pa | op->size) & (h->large - 1));
+        if (op->pa + op->size > h->phys_limit &&
+            (!whole_large || op->pa + op->size > h->large_phys_limit))
             e |= BIT(PAGING_ERR_PHYS);
         if (op->va == 0 && !(op->flags & PAGING_MAP_ALLOW_NULL))
             e |= BIT(PAGING_ERR_NULL_PAGE);
@@ -326,6 +344,10 @@ static uint32_t justified_errors(const struct harness *h, const struct op *op)
     }
     if (op->type == OP_PROTECT && range_ok && model_any(h, op->space, op->va, end, false))
         e |= BIT(PAGING_ERR_NOT_MAPPED);
+    if ((op->type == OP_PROTECT || op->type == OP_UNMAP) && range_ok &&
+        (cuts_unreachable_large_page(h, op->space, op->va) ||
+         cuts_unreachable_large_page(h, op->space, end)))
+        e |= BIT(PAGING_ERR_PHYS);
     return e;
 }
 
@@ -392,14 +414,22 @@ static void generate(struct harness *h, struct op_source *src, struct op *op)
     }
     if (src->next(src, 64) == 0)
         op->size = 0; /* an invalid one now and then */
-    if (src->next(src, 2) == 0 || !h->pae)
+    if (src->next(src, 2) == 0 || h->large_phys_limit <= (4ull << 30))
         op->pa = PAGE * (uint64_t)src->next(src, (256u << 20) / PAGE);
     else
         op->pa = (4ull << 30) + PAGE * (uint64_t)src->next(src, 1u << 21);
-    if (src->next(src, 32) == 0)
-        op->pa = h->phys_limit - PAGE * src->next(src, 4); /* at the edge of the format */
+    if (src->next(src, 32) == 0) { /* at the edge of what the format reaches */
+        uint64_t edge = src->next(src, 2) ? h->phys_limit : h->large_phys_limit;
+        op->pa = edge - PAGE * src->next(src, 4);
+    }
     if (aligned && src->next(src, 4) != 0)
         op->pa &= ~(h->large - 1);
+    /* Frames only whole large pages reach (PSE-36): mostly ask for exactly that. */
+    if (op->pa >= h->phys_limit && src->next(src, 4) != 0) {
+        op->va &= ~(uint32_t)(h->large - 1);
+        op->pa &= ~(h->large - 1);
+        op->size = h->large * (1 + src->next(src, 2));
+    }
     uint32_t ps = src->next(src, 20);
     op->page_size = ps < 12 ? PAGING_SIZE_AUTO : ps < 17 ? PAGE : h->large;
     op->prot = src->next(src, 32) &
@@ -482,6 +512,7 @@ static void run_one(struct harness *h, struct op_source *src)
             h->recent_next = (h->recent_next + 1) % 8;
         }
         h->maps_ok += op.type == OP_MAP;
+        h->maps_past_phys_limit += op.type == OP_MAP && op.pa + op.size > h->phys_limit;
         h->unmaps_ok += op.type == OP_UNMAP;
         h->protects_ok += op.type == OP_PROTECT;
     } else if (rc == PAGING_ERR_NO_MEMORY && inject) {
@@ -546,12 +577,15 @@ bool harness_init(struct harness *h, bool pae, bool split, bool pse_or_nx, bool 
     h->mode = pae ? &paging_mode_pae : &paging_mode_2level;
     struct paging_env env =
         sim_env(&h->sim, !pae && pse_or_nx, true, pge, pae && pse_or_nx, pat, 36);
+    if (!pae && pse_or_nx)
+        sim_enable_pse36(&h->sim, &env); /* 4 MiB pages up to 64 GiB */
     if (h->mode->init(&h->pg, &env) != PAGING_OK) {
         fail(h, "init failed");
         return false;
     }
     h->large = h->mode->large_page_size;
     h->phys_limit = pae ? (1ull << 36) : (4ull << 30);
+    h->large_phys_limit = (pae || pse_or_nx) ? (1ull << 36) : (4ull << 30);
     h->nspaces = split ? 3 : 2;
     for (unsigned s = 0; s < h->nspaces; s++) {
         h->model[s].pa = calloc(SPACE_PAGES, sizeof(uint64_t));

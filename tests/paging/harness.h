@@ -47,7 +47,8 @@ struct harness {
     struct model_space model[HARNESS_MAX_SPACES];
     uint64_t large;
     uint64_t phys_limit;
-    bool recount_every_op; /* table recount after each op (else only in the full checks) */
+    uint64_t large_phys_limit; /* whole large pages may reach this far (PSE-36) */
+    bool recount_every_op;     /* table recount after each op (else only in the full checks) */
     unsigned ops, failures;
     char first_failure[400];
     struct {
@@ -63,6 +64,7 @@ struct harness {
     uint32_t dirty_low, dirty_high; /* model pages touched since the last reset */
     unsigned refused_by[PAGING_ERR_COUNT];
     unsigned maps_ok, unmaps_ok, protects_ok, errors_seen, no_memory_seen;
+    unsigned maps_past_phys_limit; /* maps that succeeded beyond 4 KiB reach (PSE-36) */
 };
 
 /* Returns false (with h->first_failure) if setup failed. */

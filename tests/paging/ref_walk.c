@@ -58,11 +58,18 @@ static void walk_32bit(struct sim *sim, uint64_t root, uint32_t va, struct ref_r
     if (!(pde & SDM_P))
         return;
     if ((pde & SDM_PS) && (sim->cr4 & SDM_CR4_PSE)) {
-        /* 4 MiB page: bits 31:22 frame; 21:13 would be PSE-36 high bits / reserved: must be 0. */
-        if (pde & 0x3fe000u)
-            return fault(out, "32-bit 4 MiB PDE with bits 21:13 set", pde);
-        return finish(sim, out, va, pde & 0xffc00000u, 1u << 22, pde, true, pde & SDM_RW,
-                      pde & SDM_US, true);
+        /* 4 MiB page (SDM table 4-4): bits 31:22 are address bits 31:22. With PSE-36, M =
+           min(MAXPHYADDR, 40); bits (M-20):13 are address bits (M-1):32 and bits 21:(M-19) are
+           reserved. Without PSE-36, M = 32: bits 21:13 are all reserved. */
+        unsigned m = 32;
+        if (sim->pse36)
+            m = sim->phys_bits < 40 ? sim->phys_bits : 40;
+        uint64_t reserved = (1ull << 22) - (1ull << (m - 19));
+        if (pde & reserved)
+            return fault(out, "32-bit 4 MiB PDE with a reserved bit in 21:13", pde);
+        uint64_t high = (pde >> 13) & ((1ull << (m - 32)) - 1);
+        return finish(sim, out, va, (high << 32) | (pde & 0xffc00000u), 1u << 22, pde, true,
+                      pde & SDM_RW, pde & SDM_US, true);
     }
     uint64_t pt = pde & 0xfffff000u;
     uint64_t pte = sim_read(sim, pt + 4u * ((va >> 12) & 0x3ffu), 4);

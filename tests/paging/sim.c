@@ -290,3 +290,9 @@ struct paging_env sim_env(struct sim *sim, bool pse, bool pae, bool pge, bool nx
         .phys_addr_bits = (uint8_t)phys_bits,
     };
 }
+
+void sim_enable_pse36(struct sim *sim, struct paging_env *env)
+{
+    sim->pse36 = true;
+    env->pse36_available = true;
+}

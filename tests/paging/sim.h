@@ -49,6 +49,7 @@ struct sim {
     uint64_t efer;
     uint64_t pdpte[4];
     unsigned phys_bits;
+    bool pse36; /* CPUID.PSE36: 4 MiB PDEs carry physical bits 39:32 in bits 20:13 */
     unsigned invlpg_count, cr3_writes, cr4_writes, efer_writes;
     unsigned cpu_faults;
     char fault_msg[200];
@@ -61,6 +62,8 @@ void sim_fini(struct sim *sim);
 /* An env over this sim with the given CPU features. */
 struct paging_env sim_env(struct sim *sim, bool pse, bool pae, bool pge, bool nx, bool pat,
                           unsigned phys_bits);
+/* Gives the simulated CPU PSE-36 and tells env so. */
+void sim_enable_pse36(struct sim *sim, struct paging_env *env);
 /* Raw 4 or 8 byte read of a table frame; counts a bad access if phys is not a live table. */
 uint64_t sim_read(struct sim *sim, uint64_t phys, unsigned bytes);
 bool sim_is_table(const struct sim *sim, uint64_t phys);

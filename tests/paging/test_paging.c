@@ -390,10 +390,122 @@ static void test_2level_details(void)
               (unsigned long long)pde, (unsigned long long)pte);
     TAP_CHECK(mode->map(&as, 0x10000000u, 0x100000000ull, PAGING_PAGE_SIZE, RW, 0, 0) ==
                   PAGING_ERR_PHYS,
-              "2-level: frame at 4 GiB refused (no PSE-36)");
+              "2-level: 4 KiB frame at 4 GiB refused (PTEs hold 32-bit addresses)");
     mode->deactivate(&r.pg);
     mode->destroy(&as);
     TAP_CHECK(rig_done(&r), "2-level details: no leak");
+}
+
+/* Raw PDE bits are spelled out here from SDM table 4-4, not taken from pte_bits.h. */
+static void test_2level_pse36(void)
+{
+    struct rig r;
+    struct paging_as as;
+    const struct paging_mode *mode = &paging_mode_2level;
+    sim_init(&r.sim, false);
+    struct paging_env env = sim_env(&r.sim, true, true, true, false, true, 36);
+    sim_enable_pse36(&r.sim, &env);
+    r.mode = mode;
+    TAP_CHECK(mode->init(&r.pg, &env) == PAGING_OK && r.pg.phys_limit == 4 * GiB &&
+                  r.pg.large_phys_limit == 64 * GiB,
+              "PSE-36: MAXPHYADDR 36 -> 4 KiB pages below 4 GiB, 4 MiB pages below 64 GiB");
+    mode->create(&r.pg, &as, PAGING_AS_FULL, NULL);
+    mode->activate(&as);
+    uint64_t pa = 0x923c00000ull; /* bits 35:32 = 0x9, bits 31:22 = 0x08f */
+    int rc =
+        mode->map(&as, 0x00800000u, pa, 8 * MiB, RW | PAGING_PROT_CACHE(PAGING_CACHE_WC), 0, 0);
+    uint64_t pde = raw(&r, false, as.root, 0x00800000u >> 22);
+    uint64_t pde2 = raw(&r, false, as.root, 0x00c00000u >> 22);
+    TAP_CHECK(rc == PAGING_OK && (pde & 0xffc00000u) == 0x23c00000u &&
+                  ((pde >> 13) & 0xffu) == 0x9u && (pde & (1u << 7)) && (pde & (1u << 12)) &&
+                  !(pde & (1ull << 21)) && ((pde2 >> 13) & 0xffu) == 0x9u &&
+                  (pde2 & 0xffc00000u) == 0x24000000u,
+              "PSE-36: 8 MiB at 0x%llx -> PDEs 0x%llx, 0x%llx (bits 20:13 = address bits 39:32, "
+              "PAT at 12)",
+              (unsigned long long)pa, (unsigned long long)pde, (unsigned long long)pde2);
+    struct ref_result ref;
+    ref_walk(&r.sim, false, as.root, false, 0x00c54321u, &ref);
+    struct paging_walk w;
+    mode->translate(&as, 0x00c54321u, &w);
+    TAP_CHECK(ref.mapped && !ref.reserved_fault && ref.pa == pa + 4 * MiB + 0x54321u && w.mapped &&
+                  w.pa == ref.pa && w.page_size == 4 * MiB &&
+                  PAGING_PROT_CACHE_OF(w.prot) == PAGING_CACHE_WC,
+              "PSE-36: the SDM walker and translate() both reach 0x%llx",
+              (unsigned long long)ref.pa);
+    TAP_CHECK(mode->map(&as, 0x02000000u, 0x100000000ull, PAGING_PAGE_SIZE, RW, 0, 0) ==
+                      PAGING_ERR_PHYS &&
+                  mode->map(&as, 0x02000000u, 0x100000000ull, 4 * MiB, RW, PAGING_PAGE_SIZE, 0) ==
+                      PAGING_ERR_PHYS &&
+                  mode->map(&as, 0x02000000u, 0x100200000ull, 4 * MiB, RW, 0, 0) ==
+                      PAGING_ERR_PHYS &&
+                  mode->map(&as, 0x02000000u, 0x0ffc00000ull, 8 * MiB, RW, 0, 0) == PAGING_OK,
+              "PSE-36: 4 KiB pages and unaligned 4 MiB above 4 GiB refused; an aligned range "
+              "across 4 GiB mapped");
+    mode->translate(&as, 0x02400000u, &w);
+    TAP_CHECK(w.mapped && w.pa == 0x100000000ull,
+              "PSE-36: the page after 4 GiB - 4 MiB is at 4 GiB (0x%llx)",
+              (unsigned long long)w.pa);
+    TAP_CHECK(mode->map(&as, 0x03000000u, 64 * GiB - 4 * MiB, 4 * MiB, RW, 0, 0) == PAGING_OK &&
+                  mode->map(&as, 0x03400000u, 64 * GiB, 4 * MiB, RW, 0, 0) == PAGING_ERR_PHYS,
+              "PSE-36: the last 4 MiB below 2^MAXPHYADDR mapped, 2^MAXPHYADDR refused");
+    struct paging_counters before, after;
+    mode->counters(&r.pg, &before);
+    int unmap_part = mode->unmap(&as, 0x00801000u, PAGING_PAGE_SIZE);
+    int protect_part = mode->protect(&as, 0x00800000u, 2 * MiB, PAGING_PROT_READ);
+    mode->counters(&r.pg, &after);
+    mode->translate(&as, 0x00801000u, &w);
+    TAP_CHECK(unmap_part == PAGING_ERR_PHYS && protect_part == PAGING_ERR_PHYS &&
+                  after.large_splits == before.large_splits && w.mapped && w.pa == pa + 0x1000u &&
+                  (w.prot & PAGING_PROT_WRITE),
+              "PSE-36: cutting into a page above 4 GiB refused (no 4 KiB equivalent), nothing "
+              "changed");
+    unsigned invlpg = after.invlpg;
+    rc = mode->unmap(&as, 0x00800000u, 8 * MiB);
+    mode->counters(&r.pg, &after);
+    ref_walk(&r.sim, false, as.root, false, 0x00800000u, &ref);
+    TAP_CHECK(rc == PAGING_OK && !ref.mapped && after.invlpg == invlpg + 2,
+              "PSE-36: whole pages unmapped with one INVLPG each");
+    mode->deactivate(&r.pg);
+    mode->destroy(&as);
+    TAP_CHECK(rig_done(&r), "PSE-36: no leak");
+
+    /* MAXPHYADDR 40+: PSE-36 stops at 40 bits; without PSE-36 nothing above 4 GiB. */
+    struct paging pg;
+    sim_init(&r.sim, false);
+    env = sim_env(&r.sim, true, true, true, false, true, 46);
+    sim_enable_pse36(&r.sim, &env);
+    bool wide = mode->init(&pg, &env) == PAGING_OK && pg.large_phys_limit == (1ull << 40);
+    env.pse36_available = false;
+    bool none = mode->init(&pg, &env) == PAGING_OK && pg.large_phys_limit == 4 * GiB;
+    mode->create(&pg, &as, PAGING_AS_FULL, NULL);
+    rc = mode->map(&as, 0x00800000u, 0x100000000ull, 4 * MiB, RW, 0, 0);
+    mode->destroy(&as);
+    TAP_CHECK(wide && none && rc == PAGING_ERR_PHYS,
+              "PSE-36: limit is 2^40 with MAXPHYADDR 46; without CPUID.PSE36 4 MiB at 4 GiB is "
+              "refused");
+    sim_fini(&r.sim);
+
+    /* The walker decodes PSE-36 itself: a hand-made PDE, and a reserved bit it must reject. */
+    sim_init(&r.sim, false);
+    env = sim_env(&r.sim, true, true, true, false, true, 36);
+    sim_enable_pse36(&r.sim, &env);
+    mode->init(&pg, &env);
+    mode->create(&pg, &as, PAGING_AS_FULL, NULL);
+    mode->activate(&as);
+    uint32_t *pd = env.table_ptr(env.ctx, as.root);
+    pd[5] = 0xabc00000u | (0xeu << 13) | 0x83u; /* P RW PS, bits 35:32 = 0xe */
+    pd[6] = 0xabc00000u | (1u << 17) | 0x83u;   /* bit 17 is reserved with MAXPHYADDR 36 */
+    struct ref_result good, bad;
+    ref_walk(&r.sim, false, as.root, false, (5u << 22) | 0x1234u, &good);
+    ref_walk(&r.sim, false, as.root, false, 6u << 22, &bad);
+    mode->translate(&as, (5u << 22) | 0x1234u, &w);
+    TAP_CHECK(good.mapped && good.pa == 0xeabc01234ull && w.pa == good.pa && bad.reserved_fault,
+              "PSE-36 walker: hand-made PDE -> 0x%llx; bit 17 set with MAXPHYADDR 36 faults",
+              (unsigned long long)good.pa);
+    pd[5] = pd[6] = 0;
+    mode->deactivate(&pg);
+    mode->destroy(&as);
+    sim_fini(&r.sim);
 }
 
 static void test_no_features(void)
@@ -445,7 +557,8 @@ static void test_random(bool pae, bool split, bool features, uint64_t seed, unsi
     for (int e = 1, n = 0; e < PAGING_ERR_COUNT; e++)
         if (h.refused_by[e])
             n += snprintf(why + n, sizeof(why) - (size_t)n, " %d:%u", e, h.refused_by[e]);
-    tap_diag("refusals by error code:%s", why);
+    tap_diag("refusals by error code:%s; maps past phys_limit (PSE-36 pages): %u", why,
+             h.maps_past_phys_limit);
     TAP_CHECK(h.failures == 0,
               "%s %s%s%s seed %llu: %u ops (%u map, %u unmap, %u protect ok; %u refused, %u out of "
               "memory) agree with the model",
@@ -480,6 +593,7 @@ int main(int argc, char **argv)
     test_pae_details(true);
     test_pae_details(false);
     test_2level_details();
+    test_2level_pse36();
     test_no_features();
     for (unsigned pae = 0; pae < 2; pae++)
         for (unsigned split = 0; split < 2; split++)

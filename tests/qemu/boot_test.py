@@ -190,6 +190,14 @@ PSE36_PDE = (r"PDE 0x[0-9a-f]+: bits 20:13 = 0x1 -> phys 0x100001234",
 CASES.update({
     "paging-x64-2level-pse36-6G": paging_boot("x64", "6G", "2level",
                                               [TWO_LEVEL_MODE, PSE36_RAM, PSE36_PDE]),
+    "paging-ia32-2level-pse36-6G": paging_boot("ia32", "6G", "2level",
+                                               [TWO_LEVEL_MODE, PSE36_RAM, PSE36_PDE]),
+    # mode=boot: after the log the screen is redrawn with a one-page summary (serial keeps all).
+    "summary-x64-boot": boot_log("x64", config=["cmdline = mode=boot", "resolution = 1024x768"],
+                                 expect=[(r"console: the screen now shows a one-page summary",
+                                          "the screen is redrawn with the one-page summary"),
+                                         (r"== Boot phases \(ms\) ==",
+                                          "serial still has the full log")]),
 })
 
 # The rest of the RAM x firmware x disk x mode matrix (64M .. 6G, CPUs without NX/PAE) is
