@@ -11,7 +11,7 @@ static const char *const menu_action_names[MENU_ACTION_COUNT] = {
 static const char *const menu_action_titles[MENU_ACTION_COUNT] = {
     [MENU_ACTION_BOOT] = "Boot Pagoda",
     [MENU_ACTION_TEST] = "Run the self-tests",
-    [MENU_ACTION_COMPARE] = "Compare two-level and PAE paging (reserved)",
+    [MENU_ACTION_COMPARE] = "Compare two-level and PAE paging",
 };
 
 static const char *const menu_paging_names[MENU_PAGING_COUNT] = {

@@ -39,6 +39,7 @@ import qemu  # noqa: E402
 MENU_SHOWN = "Pagoda boot menu"
 MENU_WAIT = {"x64": 90, "ia32": 150}  # seconds until the menu must be on screen
 RUN_TIMEOUT = {"x64": 150, "ia32": 240}
+BOOT_HALTED = r"pagoda: halted"
 KEY_GAP = 0.7  # seconds between keys: TCG on a busy machine is slow to poll the keyboard
 
 CASES = {
@@ -50,6 +51,10 @@ CASES = {
                                  "keys": [], "expect": ("timed out on", "test", "auto")},
     "menu-x64-off-default": {"firmware": "x64", "config": ["default = test", "paging = pae"],
                              "keys": [], "expect": (None, "test", "pae"), "no_menu": True},
+    "menu-x64-compare": {"firmware": "x64", "config": ["menu_timeout = 60"],
+                         "keys": ["down", "down", "ret"], "expect": ("chose", "compare", "auto")},
+    "menu-x64-boot-2level": {"firmware": "x64", "config": ["menu_timeout = 60"],
+                             "keys": ["right", "ret"], "expect": ("chose", "boot", "2level")},
     "menu-x64-remembered": {"firmware": "x64", "config": ["menu_timeout = 60"],
                             "keys": ["down", "ret"], "expect": ("chose", "test", "auto"),
                             "second": {"config": ["menu_timeout = 2"],
@@ -90,6 +95,8 @@ def boot_with_keys(tap, case, image, workdir, serial_log, shots, vars_file, keys
     argv = [sys.executable, os.path.join(TOOLS, "qemu.py"), image, "--firmware", case["firmware"],
             "--display", "none", "--serial-log", serial_log, "--timeout", str(timeout),
             "--monitor", monitor, "--vars-file", vars_file]
+    if case["expect"][1] == "boot":
+        argv += ["--stop-on", BOOT_HALTED]  # mode=boot halts the CPU: QEMU has to be stopped
     if os.path.exists(serial_log):
         os.remove(serial_log)  # a log left by an earlier run would show a menu that is not there
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -129,8 +136,13 @@ def check_result(tap, expect, status, serial):
     tap.check(f'loader: cmdline="{words}"' in serial, f"command line is '{words}'")
     tap.check(re.search(rf"Pagoda kernel \(.*mode={action}\)", serial) is not None,
               f"the kernel runs in mode={action}")
-    tap.check(status == 33, "QEMU exit status 33 (kernel self-tests passed)",
-              [f"exit status {status}"] + boot_test.tail(serial))
+    if action == "boot":
+        tap.check(status == 0 and "pagoda: boot complete." in serial,
+                  "the kernel completed its boot log and halted (QEMU stopped on purpose)",
+                  [f"exit status {status}"] + boot_test.tail(serial))
+    else:
+        tap.check(status == 33, f"QEMU exit status 33 (kernel {action} run passed)",
+                  [f"exit status {status}"] + boot_test.tail(serial))
 
 
 def run_case(tap, name, case, args, workdir, log_dir):
