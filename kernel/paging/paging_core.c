@@ -65,9 +65,15 @@ static bool entry_is_leaf(const struct paging_format *f, unsigned level, uint64_
     return is_last_level(f, level) || (level == f->large_level && (entry & PTE_PS));
 }
 
-static bool table_is_empty(const struct paging *pg, unsigned level, uint64_t table)
+/*
+ * Scans from `start` and wraps around: an unmap that walks a range upwards has just cleared
+ * start, and the next entry is usually still present, so that case costs one read instead of
+ * a scan over every entry already cleared.
+ */
+static bool table_is_empty(const struct paging *pg, unsigned level, uint64_t table, unsigned start)
 {
-    for (unsigned i = 0; i < pg->format->entries[level]; i++)
+    unsigned count = pg->format->entries[level];
+    for (unsigned n = 0, i = start; n < count; n++, i = i + 1 == count ? 0 : i + 1)
         if (entry_present(entry_read(pg, table, i)))
             return false;
     return true;
@@ -319,7 +325,8 @@ static void free_if_empty(struct paging_as *as, unsigned level, uint64_t table, 
                           uint64_t child)
 {
     struct paging *pg = as->pg;
-    if (table_pinned(as, level + 1, va) || !table_is_empty(pg, level + 1, child))
+    if (table_pinned(as, level + 1, va) ||
+        !table_is_empty(pg, level + 1, child, level_index(pg->format, level + 1, va)))
         return;
     entry_write(as, level, table, va, 0);
     /* INVLPG also drops paging-structure cache entries that still point at the child; a PDPT
