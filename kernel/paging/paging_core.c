@@ -226,6 +226,13 @@ static int check_prot(const struct paging *pg, uint32_t prot)
     return PAGING_OK;
 }
 
+/* Where the part of [va, end) that one entry of span bytes covers ends. */
+static uint64_t entry_range_end(uint64_t va, uint64_t span, uint64_t end)
+{
+    uint64_t entry_end = (va & ~(span - 1)) + span;
+    return entry_end < end ? entry_end : end;
+}
+
 /* ---- read-only tree scans ---- */
 
 /* Whether any page in [va, end) is mapped (want_mapped) or any is unmapped (!want_mapped). */
@@ -235,9 +242,7 @@ static bool range_has(const struct paging *pg, unsigned level, uint64_t table, u
     const struct paging_format *f = pg->format;
     uint64_t span = level_span(f, level);
     while (va < end) {
-        uint64_t chunk_end = (va & ~(span - 1)) + span;
-        if (chunk_end > end)
-            chunk_end = end;
+        uint64_t chunk_end = entry_range_end(va, span, end);
         uint64_t entry = entry_read(pg, table, level_index(f, level, va));
         if (!entry_present(entry)) {
             if (!want_mapped)
@@ -344,9 +349,7 @@ static void unmap_level(struct paging_as *as, unsigned level, uint64_t table, ui
     const struct paging_format *f = pg->format;
     uint64_t span = level_span(f, level);
     while (va < end) {
-        uint64_t chunk_end = (va & ~(span - 1)) + span;
-        if (chunk_end > end)
-            chunk_end = end;
+        uint64_t chunk_end = entry_range_end(va, span, end);
         uint64_t entry = entry_read(pg, table, level_index(f, level, va));
         if (!entry_present(entry)) {
             /* hole: nothing to do */
@@ -391,9 +394,7 @@ static int map_level(struct paging_as *as, unsigned level, uint64_t table, uint6
     const struct paging_format *f = pg->format;
     uint64_t span = level_span(f, level);
     while (va < end) {
-        uint64_t chunk_end = (va & ~(span - 1)) + span;
-        if (chunk_end > end)
-            chunk_end = end;
+        uint64_t chunk_end = entry_range_end(va, span, end);
         uint64_t entry = entry_read(pg, table, level_index(f, level, va));
         if (!entry_present(entry) && can_map_leaf_here(pg, level, va, chunk_end, req)) {
             if (is_last_level(f, level) && req->pa + span > pg->phys_limit)
@@ -500,9 +501,7 @@ static void protect_level(struct paging_as *as, unsigned level, uint64_t table, 
     const struct paging_format *f = pg->format;
     uint64_t span = level_span(f, level);
     while (va < end) {
-        uint64_t chunk_end = (va & ~(span - 1)) + span;
-        if (chunk_end > end)
-            chunk_end = end;
+        uint64_t chunk_end = entry_range_end(va, span, end);
         uint64_t entry = entry_read(pg, table, level_index(f, level, va));
         if (!entry_present(entry))
             panic("paging: protect met a hole at 0x%llx after checking", (unsigned long long)va);

@@ -47,6 +47,13 @@ void paging_core_activate(struct paging_as *as);
 void paging_core_deactivate(struct paging *pg);
 void paging_core_counters(const struct paging *pg, struct paging_counters *out);
 
+/* The operations both formats share: a struct paging_mode lists these after its own init. */
+#define PAGING_CORE_OPERATIONS                                                                     \
+    .create = paging_core_create, .destroy = paging_core_destroy, .map = paging_core_map,          \
+    .unmap = paging_core_unmap, .protect = paging_core_protect,                                    \
+    .translate = paging_core_translate, .activate = paging_core_activate,                          \
+    .deactivate = paging_core_deactivate, .counters = paging_core_counters
+
 /* P, RW, US, G, PS and the PAT index bits of a leaf, the same in both formats. */
 uint64_t paging_leaf_common_bits(const struct paging *pg, uint32_t prot, bool large);
 /* PAGING_PROT_GLOBAL and the cache type a leaf's bits encode. */
