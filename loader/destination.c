@@ -76,7 +76,8 @@ EFI_STATUS destination_check(struct loader *ld)
         const struct elf_segment *s = &ld->elf.segments[i];
         if (placement_check(map.descriptors, map.size, map.descriptor_size, s->paddr, s->mem_size,
                             why, sizeof(why)) != PLACEMENT_OK) {
-            console_print("pagoda: %s: segment %u cannot be loaded: %s\n", ld->kernel_path, i, why);
+            console_print("pagoda: %s: segment %u cannot be loaded: %s\n", ld->kernel_path,
+                          s->header_index, why);
             status = LOADER_STATUS_BAD_DESTINATION;
             break;
         }

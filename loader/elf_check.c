@@ -60,8 +60,6 @@ struct check_context {
     struct elf_image *image;
     char *why;
     size_t why_size;
-    /* Program header index of each image->segments[i]: reasons name headers as readelf does. */
-    uint32_t phdr_index[ELF_CHECK_MAX_SEGMENTS];
 };
 
 /* Byte loads: the file buffer has no alignment guarantee and struct casts would be UB. */
@@ -244,7 +242,6 @@ static enum elf_check_error add_segment(struct check_context *ctx, uint32_t inde
         return fail(ctx, ELF_CHECK_TOO_MANY_SEGMENTS,
                     "segment %u is PT_LOAD number %u; at most %u are supported", index,
                     ELF_CHECK_MAX_SEGMENTS + 1u, ELF_CHECK_MAX_SEGMENTS);
-    ctx->phdr_index[image->segment_count] = index;
     image->segments[image->segment_count++] = (struct elf_segment){
         .file_offset = p->offset,
         .file_size = p->filesz,
@@ -252,6 +249,7 @@ static enum elf_check_error add_segment(struct check_context *ctx, uint32_t inde
         .vaddr = p->vaddr,
         .paddr = p->paddr,
         .flags = p->flags,
+        .header_index = index,
     };
     return ELF_CHECK_OK;
 }
@@ -301,16 +299,14 @@ static enum elf_check_error check_overlaps(struct check_context *ctx)
             if (ranges_overlap(a->paddr, a->mem_size, b->paddr, b->mem_size))
                 return fail(ctx, ELF_CHECK_OVERLAP,
                             "segment %u [0x%08x-0x%08llx) overlaps segment %u [0x%08x-0x%08llx)",
-                            ctx->phdr_index[later], b->paddr,
-                            (unsigned long long)b->paddr + b->mem_size, ctx->phdr_index[earlier],
-                            a->paddr, (unsigned long long)a->paddr + a->mem_size);
+                            b->header_index, b->paddr, (unsigned long long)b->paddr + b->mem_size,
+                            a->header_index, a->paddr, (unsigned long long)a->paddr + a->mem_size);
             if (ranges_overlap(a->vaddr, a->mem_size, b->vaddr, b->mem_size))
                 return fail(ctx, ELF_CHECK_VIRTUAL_OVERLAP,
                             "segment %u virtual [0x%08x-0x%08llx) overlaps segment %u virtual "
                             "[0x%08x-0x%08llx)",
-                            ctx->phdr_index[later], b->vaddr,
-                            (unsigned long long)b->vaddr + b->mem_size, ctx->phdr_index[earlier],
-                            a->vaddr, (unsigned long long)a->vaddr + a->mem_size);
+                            b->header_index, b->vaddr, (unsigned long long)b->vaddr + b->mem_size,
+                            a->header_index, a->vaddr, (unsigned long long)a->vaddr + a->mem_size);
         }
     }
     return ELF_CHECK_OK;
@@ -328,7 +324,7 @@ static enum elf_check_error check_entry(struct check_context *ctx, uint32_t entr
             return fail(ctx, ELF_CHECK_ENTRY_OUTSIDE_CODE,
                         "entry 0x%08x lies in segment %u [0x%08x-0x%08llx) which is not "
                         "executable (flags %s)",
-                        entry, ctx->phdr_index[i], s->vaddr,
+                        entry, s->header_index, s->vaddr,
                         (unsigned long long)s->vaddr + s->mem_size, flags_text(s->flags));
         /* The zero-filled tail holds no code: jumping there would run 00 00 (add [eax], al). */
         if ((uint64_t)entry >= (uint64_t)s->vaddr + s->file_size)
@@ -336,7 +332,7 @@ static enum elf_check_error check_entry(struct check_context *ctx, uint32_t entr
                         "entry 0x%08x lies in the zero-filled part [0x%08llx-0x%08llx) of "
                         "segment %u",
                         entry, (unsigned long long)s->vaddr + s->file_size,
-                        (unsigned long long)s->vaddr + s->mem_size, ctx->phdr_index[i]);
+                        (unsigned long long)s->vaddr + s->mem_size, s->header_index);
         image->entry_virtual = entry;
         image->entry_physical = entry - s->vaddr + s->paddr;
         return ELF_CHECK_OK;

@@ -20,6 +20,7 @@
 
 struct elf_segment {
     uint32_t file_offset, file_size, mem_size, vaddr, paddr, flags; /* flags: PF_X|PF_W|PF_R */
+    uint32_t header_index; /* its program header: messages number segments as readelf does */
 };
 
 struct elf_image {
