@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #define PAGODA_BOOT_MAGIC        0x41444750u /* "PGDA" */
-#define PAGODA_BOOT_INFO_VERSION 1u
+#define PAGODA_BOOT_INFO_VERSION 2u
 #define PAGODA_LOADER_STACK_SIZE (64u * 1024u)
 
 enum pagoda_firmware_kind {
@@ -56,6 +56,7 @@ enum pagoda_range_kind {
     PAGODA_RANGE_STACK = 5,      /* the stack the kernel entered on */
     PAGODA_RANGE_TRAMPOLINE = 6, /* mode-switch code; dead once the kernel runs */
     PAGODA_RANGE_STAGING = 7,    /* kernel file copy; dead once the kernel runs */
+    PAGODA_RANGE_MODULE = 8,     /* a module file, or the struct pagoda_modules block */
 };
 
 struct pagoda_range {
@@ -78,8 +79,35 @@ enum pagoda_phase {
     PAGODA_PHASE_COUNT = 8,
 };
 
-#define PAGODA_MAX_RANGES        16
+#define PAGODA_MAX_RANGES        32
 #define PAGODA_FIRMWARE_NAME_LEN 64
+
+/*
+ * Modules: the files named by `module = FILE [string]` lines of pagoda.cfg (by default the
+ * archive of user programs), each read whole into its own page-aligned range below 4 GiB and
+ * listed in this block, which has a version of its own so it can grow without moving the boot
+ * info. Each file and the block are also listed as PAGODA_RANGE_MODULE ranges.
+ */
+#define PAGODA_MODULES_MAGIC     0x4D444750u /* "PGDM" */
+#define PAGODA_MODULES_VERSION   1u
+#define PAGODA_MAX_MODULES       16
+#define PAGODA_MODULE_NAME_LEN   64  /* file name as pagoda.cfg wrote it, NUL-terminated */
+#define PAGODA_MODULE_STRING_LEN 128 /* the rest of the line, NUL-terminated, "" if none */
+
+struct pagoda_module {
+    uint64_t base; /* physical, page-aligned, below 4 GiB */
+    uint64_t size; /* bytes of the file */
+    char name[PAGODA_MODULE_NAME_LEN];
+    char string[PAGODA_MODULE_STRING_LEN];
+};
+
+struct pagoda_modules {
+    uint32_t magic;   /* PAGODA_MODULES_MAGIC */
+    uint32_t version; /* PAGODA_MODULES_VERSION */
+    uint32_t size;    /* sizeof(struct pagoda_modules) as the loader built it */
+    uint32_t count;   /* entries of module[] in use */
+    struct pagoda_module module[PAGODA_MAX_MODULES];
+};
 
 struct pagoda_boot_info {
     uint32_t magic;   /* PAGODA_BOOT_MAGIC */
@@ -110,6 +138,7 @@ struct pagoda_boot_info {
 
     uint32_t range_count;
     uint32_t pad;
+    uint64_t modules; /* physical address of a struct pagoda_modules below 4 GiB, 0 if none */
     struct pagoda_range ranges[PAGODA_MAX_RANGES];
 };
 
@@ -128,8 +157,13 @@ PAGODA_ASSERT_OFFSET(struct pagoda_boot_info, tsc, 136);
 PAGODA_ASSERT_OFFSET(struct pagoda_boot_info, firmware_revision, 200);
 PAGODA_ASSERT_OFFSET(struct pagoda_boot_info, firmware_vendor, 208);
 PAGODA_ASSERT_OFFSET(struct pagoda_boot_info, range_count, 272);
-PAGODA_ASSERT_OFFSET(struct pagoda_boot_info, ranges, 280);
-_Static_assert(sizeof(struct pagoda_boot_info) == 280 + 24 * PAGODA_MAX_RANGES,
+PAGODA_ASSERT_OFFSET(struct pagoda_boot_info, modules, 280);
+PAGODA_ASSERT_OFFSET(struct pagoda_boot_info, ranges, 288);
+_Static_assert(sizeof(struct pagoda_boot_info) == 288 + 24 * PAGODA_MAX_RANGES,
                "boot info size changed: bump PAGODA_BOOT_INFO_VERSION");
+_Static_assert(sizeof(struct pagoda_module) == 208, "module entry size changed");
+PAGODA_ASSERT_OFFSET(struct pagoda_modules, module, 16);
+_Static_assert(sizeof(struct pagoda_modules) == 16 + 208 * PAGODA_MAX_MODULES,
+               "modules block size changed: bump PAGODA_MODULES_VERSION");
 
 #endif

@@ -39,7 +39,7 @@
 #define BOOT_WINDOW_FIRST_PTE ((VM_WINDOW_BASE >> 12) & 1023)
 
 /* Bounded copies entry.S makes of what the loader handed over (kernel .bss). */
-#define BOOT_COPY_INFO_MAX    1024
+#define BOOT_COPY_INFO_MAX    2048
 #define BOOT_COPY_MAP_MAX     32768
 #define BOOT_COPY_CMDLINE_MAX 4096 /* bytes before the NUL: BOOTINFO_MAX_CMDLINE */
 
@@ -54,7 +54,7 @@
 #define BOOT_INFO_OFF_MEMORY_MAP_SIZE 24
 #define BOOT_INFO_OFF_CMDLINE_SIZE    108
 #define BOOT_INFO_OFF_CMDLINE         112
-#define BOOT_INFO_SIZE                664
+#define BOOT_INFO_SIZE                1056
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
