@@ -195,16 +195,27 @@ static void frames_emit_pieces(uint64_t base, uint64_t end, frames_region_fn fn,
     }
 }
 
-/* Allocatable entry as whole frames (normalized maps are aligned; round inward regardless). */
-static bool frames_entry_pfns(const struct memmap_entry *e, uint64_t *base, uint64_t *end)
+/* Allocatable entry as whole frames below limit_pfn (normalized maps are aligned; round inward
+ * regardless). */
+static bool frames_entry_pfns(const struct memmap_entry *e, uint64_t limit_pfn, uint64_t *base,
+                              uint64_t *end)
 {
     *base = (e->start + FRAMES_FRAME_SIZE - 1) >> FRAMES_FRAME_SHIFT;
     *end = e->end >> FRAMES_FRAME_SHIFT;
+    if (*end > limit_pfn)
+        *end = limit_pfn;
     return *base < *end;
 }
 
-/* Merges touching allocatable entries into regions; false if the map is not sorted. */
-static bool frames_walk_regions(const struct memmap *map, frames_region_fn fn, void *ctx)
+static uint64_t frames_limit_pfn(uint64_t limit)
+{
+    return limit >> FRAMES_FRAME_SHIFT;
+}
+
+/* Merges touching allocatable entries below limit_pfn into regions; false if the map is not
+ * sorted. */
+static bool frames_walk_regions(const struct memmap *map, uint64_t limit_pfn, frames_region_fn fn,
+                                void *ctx)
 {
     bool open = false;
     uint64_t open_base = 0, open_end = 0, previous_end = 0;
@@ -214,7 +225,7 @@ static bool frames_walk_regions(const struct memmap *map, frames_region_fn fn, v
             return false;
         previous_end = e->end;
         uint64_t base, end;
-        if (!memmap_kind_is_allocatable(e->kind) || !frames_entry_pfns(e, &base, &end))
+        if (!memmap_kind_is_allocatable(e->kind) || !frames_entry_pfns(e, limit_pfn, &base, &end))
             continue;
         if (open && base == open_end) {
             open_end = end;
@@ -263,10 +274,10 @@ static uint64_t frames_plan_bytes(const struct frames_plan *plan)
            FRAMES_METADATA_ALIGN;
 }
 
-size_t frames_metadata_bytes(const struct memmap *map)
+size_t frames_metadata_bytes(const struct memmap *map, uint64_t limit)
 {
     struct frames_plan plan = {0};
-    if (!frames_walk_regions(map, frames_plan_region, &plan))
+    if (!frames_walk_regions(map, frames_limit_pfn(limit), frames_plan_region, &plan))
         return 0;
     uint64_t bytes = frames_plan_bytes(&plan);
     return bytes > SIZE_MAX ? SIZE_MAX : (size_t)bytes;
@@ -396,13 +407,14 @@ static uint64_t frames_apply(struct frames *f, uint64_t start_pfn, uint64_t end_
     return changed;
 }
 
-/* Adds every entry of the given kind to the pool. */
+/* Adds every entry of the given kind below the pool's limit to the pool. */
 static uint64_t frames_add_kind(struct frames *f, const struct memmap *map, uint32_t kind)
 {
     uint64_t added = 0;
     for (uint32_t i = 0; i < map->count; i++) {
         uint64_t base, end;
-        if (map->entries[i].kind == kind && frames_entry_pfns(&map->entries[i], &base, &end))
+        if (map->entries[i].kind == kind &&
+            frames_entry_pfns(&map->entries[i], f->limit_pfn, &base, &end))
             added += frames_apply(f, base, end, FRAMES_OP_ADD_FREE);
     }
     return added;
@@ -410,12 +422,12 @@ static uint64_t frames_add_kind(struct frames *f, const struct memmap *map, uint
 
 /* ---- init ---- */
 
-enum frames_status frames_init(struct frames *f, const struct memmap *map, void *metadata,
-                               size_t metadata_size)
+enum frames_status frames_init(struct frames *f, const struct memmap *map, uint64_t limit,
+                               void *metadata, size_t metadata_size)
 {
     struct frames_plan plan = {0};
-    *f = (struct frames){0};
-    if (!frames_walk_regions(map, frames_plan_region, &plan))
+    *f = (struct frames){.limit_pfn = frames_limit_pfn(limit)};
+    if (!frames_walk_regions(map, f->limit_pfn, frames_plan_region, &plan))
         return FRAMES_ERR_MAP_UNSORTED;
     uint64_t needed = frames_plan_bytes(&plan);
     if (metadata_size < needed)
@@ -442,7 +454,7 @@ enum frames_status frames_init(struct frames *f, const struct memmap *map, void 
     };
     for (uint32_t z = 0; z < FRAMES_ZONE_COUNT; z++)
         frames_tree_place(&f->zone_tree[z], plan.zone_regions[z], &builder.words);
-    frames_walk_regions(map, frames_build_region, &builder);
+    frames_walk_regions(map, f->limit_pfn, frames_build_region, &builder);
     frames_add_kind(f, map, MEMMAP_USABLE);
     return FRAMES_OK;
 }

@@ -94,20 +94,27 @@ struct frames {
     struct frames_tree zone_tree[FRAMES_ZONE_COUNT]; /* bit = zone-local region has free frames */
     struct frames_stats zone[FRAMES_ZONE_COUNT];
     uint64_t covered_frames; /* frames the metadata describes (usable + reclaimable) */
+    uint64_t limit_pfn;      /* first frame number left out of the pool (frames_init's limit) */
     size_t metadata_bytes;
 };
 
-/* Bytes of metadata frames_init needs for this map (any alignment is fine: slack included). */
-size_t frames_metadata_bytes(const struct memmap *map);
+/* No limit for frames_init: every allocatable frame of the map joins the pool. */
+#define FRAMES_NO_LIMIT UINT64_MAX
+
+/* Bytes of metadata frames_init needs for this map and limit (any alignment is fine: slack
+ * included). */
+size_t frames_metadata_bytes(const struct memmap *map, uint64_t limit);
 
 /*
  * Builds the allocator over map (a memmap_normalize result): USABLE frames start free,
- * RECLAIMABLE ones are covered but stay out of the pool until frames_add_reclaimable. The
+ * RECLAIMABLE ones are covered but stay out of the pool until frames_add_reclaimable. Frames at
+ * or above limit are left out for good (two-level paging cannot map memory above 4 GiB), so
+ * they cost no metadata either; FRAMES_NO_LIMIT takes everything. The
  * metadata memory must stay reserved for the allocator's lifetime: if it lies in usable RAM,
  * frames_reserve it right after init.
  */
-enum frames_status frames_init(struct frames *f, const struct memmap *map, void *metadata,
-                               size_t metadata_size);
+enum frames_status frames_init(struct frames *f, const struct memmap *map, uint64_t limit,
+                               void *metadata, size_t metadata_size);
 
 /* One frame's physical address, or FRAMES_NONE when the zone is exhausted. */
 uint64_t frames_alloc(struct frames *f, enum frames_where where);

@@ -17,52 +17,23 @@ static bool mem_setup_place(const struct memmap *map, size_t bytes, uint64_t lim
     return false;
 }
 
-/*
- * The allocator's view of the map: the entries that start below pool_limit, the last one cut
- * at the limit. The cut is made in place and undone by mem_setup_unclip, so the normalized map
- * keeps describing the whole machine.
- */
-struct mem_setup_clip {
-    uint32_t count;
-    uint32_t cut_index;
-    uint64_t cut_end; /* original end of the cut entry; 0 if nothing was cut */
-};
-
-static struct mem_setup_clip mem_setup_clip(struct mem_setup *s, uint64_t limit)
+/* Usable and reclaimable RAM at or above limit: what a pool limit keeps out of the allocator. */
+static uint64_t mem_setup_withheld(const struct memmap *map, uint64_t limit)
 {
-    struct mem_setup_clip clip = {.count = s->map.count};
-    s->withheld_bytes = 0;
-    for (uint32_t i = 0; i < s->map.count; i++) {
-        struct memmap_entry *e = &s->map.entries[i];
-        if (e->end <= limit)
+    uint64_t withheld = 0;
+    for (uint32_t i = 0; i < map->count; i++) {
+        const struct memmap_entry *e = &map->entries[i];
+        if (e->end <= limit || !memmap_kind_is_allocatable(e->kind))
             continue;
-        uint64_t from = e->start > limit ? e->start : limit;
-        if (memmap_kind_is_allocatable(e->kind))
-            s->withheld_bytes += e->end - from;
-        if (e->start < limit && clip.cut_end == 0) {
-            clip.cut_index = i;
-            clip.cut_end = e->end;
-            e->end = limit;
-        }
-        if (clip.count == s->map.count)
-            clip.count = e->start < limit ? i + 1 : i;
+        withheld += e->end - (e->start > limit ? e->start : limit);
     }
-    s->map.count = clip.count;
-    return clip;
-}
-
-static void mem_setup_unclip(struct mem_setup *s, const struct mem_setup_clip *clip,
-                             uint32_t full_count)
-{
-    if (clip->cut_end)
-        s->map.entries[clip->cut_index].end = clip->cut_end;
-    s->map.count = full_count;
+    return withheld;
 }
 
 enum mem_setup_status mem_setup(struct mem_setup *s, const struct pagoda_boot_info *bi,
                                 uint64_t metadata_limit, mem_setup_phys_fn phys, void *ctx)
 {
-    return mem_setup_limited(s, bi, metadata_limit, UINT64_MAX, phys, ctx);
+    return mem_setup_limited(s, bi, metadata_limit, FRAMES_NO_LIMIT, phys, ctx);
 }
 
 enum mem_setup_status mem_setup_limited(struct mem_setup *s, const struct pagoda_boot_info *bi,
@@ -95,16 +66,15 @@ enum mem_setup_status mem_setup_limited(struct mem_setup *s, const struct pagoda
     if (s->memmap_status != MEMMAP_OK)
         return MEM_SETUP_ERR_MEMMAP;
 
-    uint32_t full_count = s->map.count;
-    struct mem_setup_clip clip = mem_setup_clip(s, pool_limit);
+    s->withheld_bytes = mem_setup_withheld(&s->map, pool_limit);
     uint64_t limit = metadata_limit < pool_limit ? metadata_limit : pool_limit;
-    s->metadata_bytes = frames_metadata_bytes(&s->map);
+    s->metadata_bytes = frames_metadata_bytes(&s->map, pool_limit);
     void *metadata = NULL;
     if (mem_setup_place(&s->map, s->metadata_bytes, limit, &s->metadata_phys))
         metadata = phys(ctx, s->metadata_phys, s->metadata_bytes);
     if (metadata != NULL)
-        s->frames_status = frames_init(&s->frames, &s->map, metadata, s->metadata_bytes);
-    mem_setup_unclip(s, &clip, full_count);
+        s->frames_status =
+            frames_init(&s->frames, &s->map, pool_limit, metadata, s->metadata_bytes);
     if (metadata == NULL)
         return MEM_SETUP_ERR_NO_ROOM;
     if (s->frames_status != FRAMES_OK)

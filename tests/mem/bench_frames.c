@@ -186,11 +186,11 @@ static void bench_real_init(const char *dir)
     double t0 = now_ns();
     memmap_normalize(&map, &in);
     double t1 = now_ns();
-    size_t bytes = frames_metadata_bytes(&map);
+    size_t bytes = frames_metadata_bytes(&map, FRAMES_NO_LIMIT);
     void *meta = malloc(bytes);
     struct frames f;
     double t2 = now_ns();
-    frames_init(&f, &map, meta, bytes);
+    frames_init(&f, &map, FRAMES_NO_LIMIT, meta, bytes);
     double t3 = now_ns();
     uint32_t mb = frames_metadata_millibits_per_frame(&f);
     printf("\nReal map 06 (Threadripper, 64 GiB, %u descriptors -> %u ranges):\n", file.efi_count,
@@ -207,7 +207,7 @@ int main(int argc, char **argv)
     static const uint32_t fills[] = {0, 50, 90, 99};
     build_map();
     uint64_t *held = malloc(sizeof *held * BENCH_FRAMES);
-    size_t bytes = frames_metadata_bytes(&bench_map);
+    size_t bytes = frames_metadata_bytes(&bench_map, FRAMES_NO_LIMIT);
     void *meta = malloc(bytes);
     struct linear lin = {.words = BENCH_FRAMES / 32};
     lin.bits = malloc(lin.words * sizeof(uint32_t));
@@ -224,7 +224,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof fills / sizeof fills[0]; i++) {
         struct mem_rng rng = {42 + i};
         struct frames f;
-        frames_init(&f, &bench_map, meta, bytes);
+        frames_init(&f, &bench_map, FRAMES_NO_LIMIT, meta, bytes);
         fill_tree(&f, fills[i], held, &rng);
         struct result tree = {-1, -1}, runs = {-1, -1}, linear = {-1, -1};
         for (int rep = 0; rep < BENCH_REPEATS; rep++) {
@@ -249,7 +249,7 @@ int main(int argc, char **argv)
                tree.cycles, linear.ns, linear.cycles, run_ns, run_cy);
     }
     struct frames f;
-    frames_init(&f, &bench_map, meta, bytes);
+    frames_init(&f, &bench_map, FRAMES_NO_LIMIT, meta, bytes);
     uint32_t mb = frames_metadata_millibits_per_frame(&f);
     printf("\nMetadata: tree allocator %zu bytes = %u.%03u bits/frame "
            "(free bitmap + summaries + allocated bitmap + region headers); linear baseline "

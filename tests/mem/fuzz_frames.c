@@ -53,9 +53,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct memmap map = {.entries = entries, .capacity = 32};
     build_map(data, &map);
     struct frames f;
-    size_t bytes = frames_metadata_bytes(&map);
+    size_t bytes = frames_metadata_bytes(&map, FRAMES_NO_LIMIT);
     void *meta = malloc(bytes);
-    if (frames_init(&f, &map, meta, bytes) != FRAMES_OK)
+    if (frames_init(&f, &map, FRAMES_NO_LIMIT, meta, bytes) != FRAMES_OK)
         abort();
     struct mem_model m;
     mem_model_init(&m, &map);

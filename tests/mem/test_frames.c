@@ -66,7 +66,7 @@ static void build_test_map(void)
 
 static void *alloc_metadata(const struct memmap *map, size_t *bytes)
 {
-    *bytes = frames_metadata_bytes(map);
+    *bytes = frames_metadata_bytes(map, FRAMES_NO_LIMIT);
     return malloc(*bytes);
 }
 
@@ -84,9 +84,9 @@ static void test_init_and_counts(void)
     struct frames f;
     size_t bytes;
     void *meta = alloc_metadata(&test_map, &bytes);
-    TAP_CHECK(frames_init(&f, &test_map, meta, bytes - 1) == FRAMES_ERR_METADATA_TOO_SMALL,
+    TAP_CHECK(frames_init(&f, &test_map, FRAMES_NO_LIMIT, meta, bytes - 1) == FRAMES_ERR_METADATA_TOO_SMALL,
               "init refuses metadata one byte short");
-    TAP_CHECK(frames_init(&f, &test_map, meta, bytes) == FRAMES_OK, "init with %zu bytes", bytes);
+    TAP_CHECK(frames_init(&f, &test_map, FRAMES_NO_LIMIT, meta, bytes) == FRAMES_OK, "init with %zu bytes", bytes);
     struct mem_model m;
     mem_model_init(&m, &test_map);
     uint64_t low = mem_model_count(&m, MODEL_FREE, FRAMES_ZONE_LOW);
@@ -137,7 +137,7 @@ static void test_panics(void)
     struct frames f;
     size_t bytes;
     void *meta = alloc_metadata(&test_map, &bytes);
-    frames_init(&f, &test_map, meta, bytes);
+    frames_init(&f, &test_map, FRAMES_NO_LIMIT, meta, bytes);
     uint64_t a = frames_alloc(&f, FRAMES_ANYWHERE);
     TAP_CHECK(a >= 4 * GIB, "anywhere prefers high memory (%#" PRIx64 ")", a);
     frames_free(&f, a);
@@ -166,7 +166,7 @@ static void test_runs(void)
     struct frames f;
     size_t bytes;
     void *meta = alloc_metadata(&test_map, &bytes);
-    frames_init(&f, &test_map, meta, bytes);
+    frames_init(&f, &test_map, FRAMES_NO_LIMIT, meta, bytes);
     uint64_t r2 = frames_alloc_run(&f, 512, 512, FRAMES_ANYWHERE);
     TAP_CHECK(r2 != FRAMES_NONE && r2 % (2 * MIB) == 0 && r2 >= 8 * GIB,
               "2 MiB run, 2 MiB aligned, high (%#" PRIx64 ")", r2);
@@ -205,7 +205,7 @@ static void test_reserve(void)
     struct frames f;
     size_t bytes;
     void *meta = alloc_metadata(&test_map, &bytes);
-    frames_init(&f, &test_map, meta, bytes);
+    frames_init(&f, &test_map, FRAMES_NO_LIMIT, meta, bytes);
     uint64_t before = frames_free_count(&f);
     uint64_t claimed = frames_reserve(&f, 0x1500800, 0x1502001); /* rounds out to 3 frames */
     TAP_CHECK(claimed == 3 && frames_free_count(&f) == before - 3,
@@ -233,8 +233,8 @@ static void test_degenerate_maps(void)
     struct memmap empty = {.entries = map_entries, .capacity = 0};
     struct frames f;
     uint64_t meta[8];
-    size_t bytes = frames_metadata_bytes(&empty);
-    TAP_CHECK(bytes <= sizeof meta && frames_init(&f, &empty, meta, bytes) == FRAMES_OK,
+    size_t bytes = frames_metadata_bytes(&empty, FRAMES_NO_LIMIT);
+    TAP_CHECK(bytes <= sizeof meta && frames_init(&f, &empty, FRAMES_NO_LIMIT, meta, bytes) == FRAMES_OK,
               "empty map: init with %zu bytes", bytes);
     TAP_CHECK(frames_alloc(&f, FRAMES_ANYWHERE) == FRAMES_NONE &&
                   frames_alloc_run(&f, 1, 1, FRAMES_BELOW_4G) == FRAMES_NONE &&
@@ -247,8 +247,8 @@ static void test_degenerate_maps(void)
     struct memmap_entry bad[2] = {{0x200000, 0x300000, MEMMAP_USABLE, 0},
                                   {0x100000, 0x200000, MEMMAP_USABLE, 0}};
     struct memmap unsorted = {.entries = bad, .capacity = 2, .count = 2};
-    TAP_CHECK(frames_init(&f, &unsorted, meta, sizeof meta) == FRAMES_ERR_MAP_UNSORTED &&
-                  frames_metadata_bytes(&unsorted) == 0,
+    TAP_CHECK(frames_init(&f, &unsorted, FRAMES_NO_LIMIT, meta, sizeof meta) == FRAMES_ERR_MAP_UNSORTED &&
+                  frames_metadata_bytes(&unsorted, FRAMES_NO_LIMIT) == 0,
               "a map that is not normalized (unsorted) is refused");
 }
 
@@ -264,7 +264,7 @@ static bool random_sequence(uint64_t seed, uint32_t ops)
     struct frames f;
     size_t bytes;
     void *meta = alloc_metadata(&test_map, &bytes);
-    frames_init(&f, &test_map, meta, bytes);
+    frames_init(&f, &test_map, FRAMES_NO_LIMIT, meta, bytes);
     struct mem_model m;
     mem_model_init(&m, &test_map);
     struct mem_rng rng = {seed};
@@ -428,9 +428,9 @@ static void test_real_map(const char *dir)
     struct memmap map = {.entries = entries, .capacity = 1024};
     TAP_CHECK(memmap_normalize(&map, &in) == MEMMAP_OK, "normalize the 64 GiB map");
     struct frames f;
-    size_t bytes = frames_metadata_bytes(&map);
+    size_t bytes = frames_metadata_bytes(&map, FRAMES_NO_LIMIT);
     void *meta = malloc(bytes);
-    TAP_CHECK(frames_init(&f, &map, meta, bytes) == FRAMES_OK, "init over 64 GiB");
+    TAP_CHECK(frames_init(&f, &map, FRAMES_NO_LIMIT, meta, bytes) == FRAMES_OK, "init over 64 GiB");
     uint32_t mb = frames_metadata_millibits_per_frame(&f);
     tap_diag("64 GiB map: %u regions, %" PRIu64 " frames covered, %zu bytes metadata, %u.%03u "
              "bits/frame",
