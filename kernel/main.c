@@ -1,35 +1,36 @@
 /*
  * kernel_main: the order in which the kernel trusts and takes over the machine. Serial first (so
- * anything after can complain) and its own GDT/IDT (so a fault is reported, not a triple fault),
- * the boot info (entry.S's copy) checked before it is used, then the 8259, CPU features, the
- * paging mode, the TSC, memory (frame allocator, then the kernel's own page tables: kernel/vm),
- * the local APIC and framebuffer through MMIO mappings, the boot log; then either the
- * self-tests (mode=test) or a halt.
+ * anything after can complain) and its own GDT and IDT (so a fault is reported, not a triple
+ * fault), the boot info (entry.S's copy) checked before it is used, then the 8259, CPU features,
+ * the TSC, memory (paging format, frame allocator, the kernel's own address space: the
+ * takeover), the local APIC and the framebuffer through MMIO mappings, the boot log; then the
+ * comparison (mode=compare), the self-tests (mode=test) or a halt.
  */
 #include <stdint.h>
 
 #include "arch/cpu.h"
 #include "arch/entry_state.h"
 #include "arch/gdt.h"
-#include "arch/idt.h"
 #include "arch/lapic.h"
+#include "arch/layout.h"
 #include "arch/pic.h"
 #include "arch/tsc.h"
 #include "arch/x86.h"
 #include "boot/bootinfo.h"
 #include "boot/bootlog.h"
-#include "boot/bootmem.h"
 #include "boot/cmdline.h"
 #include "boot/phys.h"
+#include "boot/summary.h"
+#include "boot/takeover.h"
 #include "compare/compare.h"
 #include "console/console.h"
-#include "console/summary.h"
 #include "kernel.h"
 #include "panic.h"
 #include "test/crash.h"
 #include "test/selftest.h"
-#include "vm/layout.h"
-#include "vm/vm.h"
+#include "trap/trap.h"
+#include "vm/format.h"
+#include "vm/mmio.h"
 
 void kernel_main(void);
 __attribute__((noreturn)) void kernel_bad_magic(uint32_t eax);
@@ -89,7 +90,9 @@ static void attach_framebuffer(const struct pagoda_framebuffer *fb)
     if (fb->format != PAGODA_PIXEL_NONE && fb->base != 0) {
         const char *why = "";
         uint64_t bytes = (uint64_t)fb->pitch * fb->height;
-        void *va = bytes <= fb->size ? vm_map_mmio(fb->base, bytes, PAGING_CACHE_WC, &why) : 0;
+        void *va = bytes <= fb->size
+                       ? vm_map_mmio("framebuffer", fb->base, bytes, PAGING_CACHE_WC, &why)
+                       : 0;
         if (!va) {
             kprintf("console: framebuffer at 0x%llx cannot be mapped (%s): serial only\n",
                     (unsigned long long)fb->base, bytes <= fb->size ? why : "size too small");
@@ -115,19 +118,14 @@ static void print_boot_log(const struct bootlog_context *ctx)
     bootlog_vm(ctx->tsc_hz);
 }
 
-/* The memory layer (map, allocator), then the kernel's own address space built from it. */
-static void take_over_memory(const struct pagoda_boot_info *info)
+/* The local APIC's timer still runs after the firmware: silence it through its MMIO page. */
+static void quiet_local_apic(void)
 {
-    uint64_t start = rdtsc();
-    vm.raw_descriptors = (uint32_t)(info->memory_map_size / info->descriptor_size);
-    if (!bootmem_init(info, vm_pool_limit())) {
-        bootlog_memory_layer();
-        panic("the memory layer could not start (see above): no frames for page tables");
-    }
-    vm.setup_cycles = rdtsc() - start;
-    vm_init(bootmem_state());
-    bootmem_reclaim();
-    vm.init_cycles = rdtsc() - start;
+    const char *why = 0;
+    uint64_t base = lapic_detect();
+    volatile uint8_t *regs =
+        base ? vm_map_mmio("local APIC", base, LAPIC_MMIO_SIZE, PAGING_CACHE_UC, &why) : 0;
+    lapic_quiet(regs, why);
 }
 
 void kernel_main(void)
@@ -136,7 +134,7 @@ void kernel_main(void)
     /* Own descriptor tables before touching the boot info: from here on a fault is reported
      * instead of triple-faulting through the loader's empty IDT. */
     gdt_init();
-    idt_init();
+    trap_init();
     kprintf("\npagoda kernel: entered at the higher half, boot info was at 0x%08x\n",
             entry_state.boot_info);
     struct pagoda_boot_info *info = checked_boot_info();
@@ -145,19 +143,19 @@ void kernel_main(void)
 
     struct cmdline_options options;
     cmdline_parse(info->cmdline ? phys_to_ptr(info->cmdline) : 0, &options);
-    kernel_test_mode = options.mode == KERNEL_MODE_TEST;
+    kernel_stop_exits_qemu = options.mode == KERNEL_MODE_TEST;
 
     pic_init();
     cpu_detect();
     cpu_clear_features(options.clear_cpuid);
-    vm_choose_mode(options.paging);
+    bootlog_cleared_features(options.clear_cpuid);
     struct tsc_calibration tsc = tsc_calibrate();
-    take_over_memory(info);
-    lapic_quiet();
+    takeover_memory(info, options.paging);
+    quiet_local_apic();
     attach_framebuffer(&info->framebuffer);
     console_set_color(CONSOLE_HEADING);
-    kprintf("Pagoda kernel (i686, higher half, %s paging, mode=%s)\n", vm.pg.mode->name,
-            cmdline_mode_name(options.mode));
+    kprintf("Pagoda kernel (i686, higher half, %s paging, mode=%s)\n",
+            vm_format_boot()->mode->name, cmdline_mode_name(options.mode));
     console_set_color(CONSOLE_NORMAL);
 
     struct bootlog_context ctx = {
@@ -175,7 +173,7 @@ void kernel_main(void)
     crash_on_purpose(options.crash);
     if (options.mode == KERNEL_MODE_COMPARE)
         compare_main(options.compare_short, ctx.tsc_hz, tsc.ok);
-    if (kernel_test_mode) {
+    if (options.mode == KERNEL_MODE_TEST) {
         bootlog_phase_tap_lines(&ctx);
         selftest_run(info, &tsc);
     }

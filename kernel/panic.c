@@ -7,11 +7,11 @@
 #include "console/console.h"
 #include "kernel.h"
 
-bool kernel_test_mode;
+bool kernel_stop_exits_qemu;
 
 void kernel_stop(bool failed)
 {
-    if (kernel_test_mode)
+    if (kernel_stop_exits_qemu)
         qemu_exit(failed ? QEMU_EXIT_FAIL : QEMU_EXIT_PASS);
     kprintf("pagoda: halted.\n");
     cpu_halt_forever();
@@ -27,7 +27,7 @@ void panic(const char *fmt, ...)
     kprintf("\n");
     console_set_color(CONSOLE_NORMAL);
     va_end(ap);
-    if (kernel_test_mode)
+    if (kernel_stop_exits_qemu)
         kprintf("not ok - kernel panic (see above)\nBail out! kernel panic\n");
     kernel_stop(true);
 }

@@ -13,12 +13,14 @@
 #ifndef PAGODA_USER_LAYOUT_H
 #define PAGODA_USER_LAYOUT_H
 
-#define PAGODA_USER_END         0xC0000000u /* the kernel half starts here */
-#define PAGODA_USER_IMAGE_START 0x00400000u /* lowest address a program segment may use */
+/* Plain numbers, no C suffixes: assembly and linker scripts include this file through cpp. */
+
+#define PAGODA_USER_END         0xC0000000 /* the kernel half starts here */
+#define PAGODA_USER_IMAGE_START 0x00400000 /* lowest address a program segment may use */
 #define PAGODA_USER_STACK_TOP   PAGODA_USER_END
-#define PAGODA_USER_STACK_MAX   0x00100000u /* 1 MiB */
+#define PAGODA_USER_STACK_MAX   0x00100000 /* 1 MiB */
 #define PAGODA_USER_STACK_LIMIT (PAGODA_USER_STACK_TOP - PAGODA_USER_STACK_MAX)
-#define PAGODA_USER_GUARD_SIZE  0x00010000u /* 64 KiB below the stack's limit */
+#define PAGODA_USER_GUARD_SIZE  0x00010000 /* 64 KiB below the stack's limit */
 #define PAGODA_USER_GUARD_START (PAGODA_USER_STACK_LIMIT - PAGODA_USER_GUARD_SIZE)
 /* The break may grow up to the guard gap. */
 #define PAGODA_USER_HEAP_LIMIT PAGODA_USER_GUARD_START

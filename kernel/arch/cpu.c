@@ -1,7 +1,5 @@
 #include "cpu.h"
 
-#include "../boot/cmdline.h"
-#include "../console/console.h"
 #include "pg_string.h"
 #include "x86.h"
 
@@ -115,16 +113,12 @@ uint64_t cpu_read_efer(void)
 void cpu_clear_features(uint32_t mask)
 {
     cpu.cleared = mask;
-    if (mask & CMDLINE_CPUID_PAE)
+    if (mask & CPU_FEATURE_PAE)
         cpu.pae = false;
-    if (mask & CMDLINE_CPUID_NX)
+    if (mask & CPU_FEATURE_NX)
         cpu.nx = false;
-    if (mask & CMDLINE_CPUID_PGE)
+    if (mask & CPU_FEATURE_PGE)
         cpu.pge = false;
-    if (mask & CMDLINE_CPUID_PAT)
+    if (mask & CPU_FEATURE_PAT)
         cpu.pat = false;
-    if (mask)
-        kprintf("pagoda: clearcpuid=: treating%s%s%s%s as absent\n",
-                (mask & CMDLINE_CPUID_PAE) ? " PAE" : "", (mask & CMDLINE_CPUID_NX) ? " NX" : "",
-                (mask & CMDLINE_CPUID_PGE) ? " PGE" : "", (mask & CMDLINE_CPUID_PAT) ? " PAT" : "");
 }

@@ -17,13 +17,20 @@ struct cpu_info {
     uint32_t physical_address_bits; /* 0x80000008, else 36 with PAE and 32 without */
     uint32_t linear_address_bits;   /* 0x80000008, else 32 */
     bool address_bits_from_cpuid;
-    uint32_t cleared; /* CMDLINE_CPUID_* hidden by clearcpuid= */
+    uint32_t cleared; /* CPU_FEATURE_* hidden by cpu_clear_features */
 };
 
 extern struct cpu_info cpu;
 
+/* Features the kernel can be told to treat as absent (clearcpuid= on the command line, like
+ * Linux's), to show the paths a CPU without them takes on hardware that has them. */
+#define CPU_FEATURE_PAE (1u << 0)
+#define CPU_FEATURE_NX  (1u << 1)
+#define CPU_FEATURE_PGE (1u << 2)
+#define CPU_FEATURE_PAT (1u << 3)
+
 void cpu_detect(void);
-/* Treat the features in mask (CMDLINE_CPUID_*) as absent, and say so on the console. */
+/* Treat the features in mask (CPU_FEATURE_*) as absent from now on. */
 void cpu_clear_features(uint32_t mask);
 /* IA32_EFER, or 0 where the register does not exist. */
 uint64_t cpu_read_efer(void);

@@ -15,8 +15,8 @@
  *   4. switch to the kernel's boot stack and call kernel_main, which builds the real address
  *      space (kernel/vm/) and drops the identity mapping.
  */
-#include "../paging/pte_bits.h"
-#include "../vm/layout.h"
+#include "pte_bits.h"
+#include "layout.h"
 #include "entry_state.h"
 #include "x86_bits.h"
 

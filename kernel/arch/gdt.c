@@ -57,5 +57,4 @@ void gdt_init(void)
                      :
                      : "m"(pointer), "i"(SEL_KERNEL_CODE), "r"(SEL_KERNEL_DATA)
                      : "memory");
-    tss_init();
 }

@@ -1,6 +1,5 @@
 #include "lapic.h"
 
-#include "../vm/vm.h"
 #include "cpu.h"
 #include "x86.h"
 
@@ -19,7 +18,6 @@
 #define LAPIC_VERSION_MAX_LVT(v) (((v) >> 16) & 0xFFu)
 #define LAPIC_MAX_LVT_PERF       4u /* the performance counter LVT exists from this count on */
 #define LAPIC_MAX_LVT_THERMAL    5u
-#define LAPIC_MMIO_SIZE          0x1000u
 
 struct lapic_state lapic;
 
@@ -43,22 +41,24 @@ static void lapic_mask(uint32_t reg)
     lapic_write(reg, lapic_read(reg) | LAPIC_LVT_MASKED);
 }
 
-void lapic_quiet(void)
+uint64_t lapic_detect(void)
 {
     lapic.present = cpu.apic && cpu.msr;
     if (!lapic.present)
-        return;
+        return 0;
     uint64_t base_msr = rdmsr(MSR_IA32_APIC_BASE);
     lapic.enabled = base_msr & APIC_BASE_ENABLE;
     lapic.x2apic = base_msr & APIC_BASE_X2APIC;
     lapic.base = base_msr & ~(uint64_t)0xFFFu & ((1ull << cpu.physical_address_bits) - 1);
-    if (!lapic.enabled)
+    return lapic.enabled && !lapic.x2apic ? lapic.base : 0;
+}
+
+void lapic_quiet(volatile uint8_t *regs, const char *unreachable_why)
+{
+    if (!lapic.present || !lapic.enabled)
         return; /* globally disabled: no timer can run */
-    if (!lapic.x2apic) {
-        const char *why = "";
-        lapic.regs = vm_map_mmio(lapic.base, LAPIC_MMIO_SIZE, PAGING_CACHE_UC, &why);
-        lapic.unreachable_why = why;
-    }
+    lapic.regs = regs;
+    lapic.unreachable_why = unreachable_why;
     lapic.reachable = lapic.x2apic || lapic.regs != 0;
     if (!lapic.reachable)
         return;

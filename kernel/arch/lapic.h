@@ -23,9 +23,15 @@ struct lapic_state {
 
 extern struct lapic_state lapic;
 
-/* Map it (needs kernel/vm active), then mask the LVT timer (and stop it: initial count 0), LINT0,
- * LINT1, error, perf, thermal. */
-void lapic_quiet(void);
+#define LAPIC_MMIO_SIZE 0x1000u
+
+/* What CPUID and IA32_APIC_BASE say. Returns the physical MMIO page the caller must map
+ * (uncached) for lapic_quiet, or 0 when none is needed (absent, disabled, x2APIC). */
+uint64_t lapic_detect(void);
+/* Masks the LVT timer (and stops it: initial count 0), LINT0, LINT1, error, perf, thermal,
+ * through regs, the mapped MMIO page (NULL in x2APIC mode; NULL with why when it could not be
+ * mapped). */
+void lapic_quiet(volatile uint8_t *regs, const char *unreachable_why);
 /* Read back: LVT timer masked and the timer stopped. False if absent/unreachable. */
 bool lapic_timer_is_quiet(uint32_t *lvt_timer, uint32_t *current_count);
 

@@ -24,9 +24,11 @@ _Static_assert(sizeof(struct tss32) == 104, "TSS layout (SDM Vol. 3A figure 7-2)
 
 extern struct tss32 tss_main, tss_double_fault;
 
-/* Fill both TSSs (the double-fault task gets CR3 as it is now: kernel/vm updates
- * tss_double_fault.cr3 when it switches to its own tables) and load the task register with the main
- * TSS. Needs the GDT. */
-void tss_init(void);
+/* Fill both TSSs (the double-fault task starts at double_fault_eip, on CR3 as it is now) and
+ * load the task register with the main TSS. Needs the GDT. */
+void tss_init(uint32_t double_fault_eip);
+/* The tables the double-fault task runs on. A task switch loads CR3 but not CR4, so this must
+ * be a space of the format the CPU runs: kernel/vm sets it whenever the kernel half changes. */
+void tss_set_double_fault_cr3(uint32_t cr3);
 
 #endif

@@ -20,6 +20,14 @@ static const char *yes_no(bool value)
     return value ? "yes" : "no";
 }
 
+void bootlog_cleared_features(uint32_t mask)
+{
+    if (mask)
+        kprintf("pagoda: clearcpuid=: treating%s%s%s%s as absent\n",
+                (mask & CPU_FEATURE_PAE) ? " PAE" : "", (mask & CPU_FEATURE_NX) ? " NX" : "",
+                (mask & CPU_FEATURE_PGE) ? " PGE" : "", (mask & CPU_FEATURE_PAT) ? " PAT" : "");
+}
+
 void bootlog_firmware(const struct bootlog_context *ctx)
 {
     const struct pagoda_boot_info *info = ctx->info;

@@ -15,6 +15,8 @@ struct bootlog_context {
     uint64_t tsc_hz; /* the rate used for phase times (calibrated, else the loader's) */
 };
 
+/* "pagoda: clearcpuid=: treating PAE NX as absent" when the command line hid CPU features. */
+void bootlog_cleared_features(uint32_t cpu_features);
 void bootlog_firmware(const struct bootlog_context *ctx);
 void bootlog_cpu(void);
 void bootlog_memory_map(const struct bootlog_context *ctx);
@@ -27,6 +29,11 @@ void bootlog_tsc(const struct bootlog_context *ctx);
 void bootlog_phases(const struct bootlog_context *ctx);
 /* One "# phase a->b ms=X.Y" line per phase and for the whole boot, for the test harness. */
 void bootlog_phase_tap_lines(const struct bootlog_context *ctx);
+
+/* "== Memory layer ==": normalized totals per kind, allocator frames and metadata cost. */
+void bootlog_memory_layer(void);
+/* "== Paging ==": the format, the kernel half, tables, TLB counters; "# bench" lines. */
+void bootlog_vm(uint64_t tsc_hz);
 
 /* The RSDP as the kernel reads it (checksums included). */
 struct rsdp_result bootlog_read_rsdp(const struct pagoda_boot_info *info);

@@ -30,9 +30,9 @@ static const char *const crash_names[] = {
 #define CRASH_COUNT (sizeof(crash_names) / sizeof(crash_names[0]))
 
 static const char *const paging_names[] = {
-    [KERNEL_PAGING_AUTO] = "auto",
-    [KERNEL_PAGING_2LEVEL] = "2level",
-    [KERNEL_PAGING_PAE] = "pae",
+    [VM_PAGING_AUTO] = "auto",
+    [VM_PAGING_2LEVEL] = "2level",
+    [VM_PAGING_PAE] = "pae",
 };
 #define PAGING_COUNT (sizeof(paging_names) / sizeof(paging_names[0]))
 
@@ -44,7 +44,15 @@ static void note_problem(struct cmdline_options *options, const char *what, stru
     options->problem_count++;
 }
 
-static const char *const cpuid_names[] = {"pae", "nx", "pge", "pat"};
+static const struct {
+    const char *name;
+    uint32_t feature;
+} cpuid_names[] = {
+    {"pae", CPU_FEATURE_PAE},
+    {"nx", CPU_FEATURE_NX},
+    {"pge", CPU_FEATURE_PGE},
+    {"pat", CPU_FEATURE_PAT},
+};
 #define CPUID_NAME_COUNT (sizeof(cpuid_names) / sizeof(cpuid_names[0]))
 
 /* clearcpuid=pae,nx: every name must be known, else the whole token is ignored. */
@@ -58,13 +66,13 @@ static void apply_clearcpuid(struct cmdline_options *options, struct token t, st
             end++;
         struct token name = {value.text + at, end - at};
         unsigned i = 0;
-        while (i < CPUID_NAME_COUNT && !token_equals(name, cpuid_names[i]))
+        while (i < CPUID_NAME_COUNT && !token_equals(name, cpuid_names[i].name))
             i++;
         if (i == CPUID_NAME_COUNT) {
             note_problem(options, "clearcpuid takes pae, nx, pge, pat:", t);
             return;
         }
-        mask |= 1u << i;
+        mask |= cpuid_names[i].feature;
         at = end + 1;
     }
     options->clear_cpuid |= mask;
@@ -106,7 +114,7 @@ static void apply_token(struct cmdline_options *options, struct token t)
         while (i < PAGING_COUNT && !token_equals(value, paging_names[i]))
             i++;
         if (i < PAGING_COUNT)
-            options->paging = (enum kernel_paging)i;
+            options->paging = (enum vm_paging_choice)i;
         else
             note_problem(options, "paging must be auto, 2level or pae:", t);
     } else if (token_equals(key, "clearcpuid")) {
@@ -119,7 +127,7 @@ static void apply_token(struct cmdline_options *options, struct token t)
 void cmdline_parse(const char *text, struct cmdline_options *options)
 {
     *options = (struct cmdline_options){
-        .mode = KERNEL_MODE_BOOT, .crash = KERNEL_CRASH_NONE, .paging = KERNEL_PAGING_AUTO};
+        .mode = KERNEL_MODE_BOOT, .crash = KERNEL_CRASH_NONE, .paging = VM_PAGING_AUTO};
     if (!text)
         return;
     while (*text) {
@@ -144,7 +152,7 @@ const char *cmdline_crash_name(enum kernel_crash crash)
     return (unsigned)crash < CRASH_COUNT ? crash_names[crash] : "?";
 }
 
-const char *cmdline_paging_name(enum kernel_paging paging)
+const char *cmdline_paging_name(enum vm_paging_choice paging)
 {
     return (unsigned)paging < PAGING_COUNT ? paging_names[paging] : "?";
 }

@@ -6,6 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../arch/cpu.h"
+#include "../vm/format.h"
+
 enum kernel_mode {
     KERNEL_MODE_BOOT,    /* boot log, then halt (default) */
     KERNEL_MODE_TEST,    /* self-tests in TAP on COM1, then exit QEMU */
@@ -24,19 +27,6 @@ enum kernel_crash {
     KERNEL_CRASH_PF,  /* write to the boot stack's guard page: #PF, reported with the walk */
 };
 
-/* paging=NAME: which page-table format the kernel uses (kernel/vm/vm.c decides auto). */
-enum kernel_paging {
-    KERNEL_PAGING_AUTO,   /* PAE when CPUID has it, else two-level */
-    KERNEL_PAGING_2LEVEL, /* 32-bit two-level paging */
-    KERNEL_PAGING_PAE,    /* PAE; falls back to two-level (with a message) without CPU support */
-};
-
-/* clearcpuid=a,b: CPU features the kernel must treat as absent (like Linux's clearcpuid=), to
- * show the paths a CPU without them takes on hardware or firmware that has them. */
-#define CMDLINE_CPUID_PAE (1u << 0)
-#define CMDLINE_CPUID_NX  (1u << 1)
-#define CMDLINE_CPUID_PGE (1u << 2)
-#define CMDLINE_CPUID_PAT (1u << 3)
 
 #define CMDLINE_MAX_PROBLEMS 4
 #define CMDLINE_PROBLEM_LEN  80
@@ -44,8 +34,8 @@ enum kernel_paging {
 struct cmdline_options {
     enum kernel_mode mode;
     enum kernel_crash crash;
-    enum kernel_paging paging;
-    uint32_t clear_cpuid;   /* CMDLINE_CPUID_* */
+    enum vm_paging_choice paging; /* paging=auto|2level|pae */
+    uint32_t clear_cpuid;         /* clearcpuid=pae,nx,pge,pat: CPU_FEATURE_* */
     bool compare_short;     /* compare=short: fewer sizes and rounds (the qemu test) */
     unsigned problem_count; /* tokens that were ignored, each explained below */
     char problems[CMDLINE_MAX_PROBLEMS][CMDLINE_PROBLEM_LEN];
@@ -55,6 +45,6 @@ struct cmdline_options {
 void cmdline_parse(const char *text, struct cmdline_options *options);
 const char *cmdline_mode_name(enum kernel_mode mode);
 const char *cmdline_crash_name(enum kernel_crash crash);    /* "none", "ud", ... */
-const char *cmdline_paging_name(enum kernel_paging paging); /* "auto", "2level", "pae" */
+const char *cmdline_paging_name(enum vm_paging_choice paging); /* "auto", "2level", "pae" */
 
 #endif

@@ -1,6 +1,6 @@
-/* Physical address -> pointer, in one place. The kernel runs in the higher half: low RAM is in
- * the direct map (kernel/vm/layout.h), anything else goes through the temporary window (the
- * pointer then lasts until the next such call). Host tests (no PAGODA_KERNEL) store real host
+/* Physical address -> pointer for the boot-info readers, which the host tests compile too. The
+ * kernel asks kernel/vm (the direct map, else the temporary window: the pointer then lasts until
+ * the next such call). Host tests (no PAGODA_KERNEL) store real host
  * pointers in the same uint64_t fields, so there it is a cast. */
 #ifndef PAGODA_PHYS_H
 #define PAGODA_PHYS_H
@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #ifdef PAGODA_KERNEL
-void *vm_phys_ptr(uint64_t phys);
+#include "../vm/phys.h"
 
 static inline const void *phys_to_ptr(uint64_t phys)
 {

@@ -1,86 +1,19 @@
 #include "compare.h"
 
-#include <stdarg.h>
-
 #include "../arch/cpu.h"
 #include "../arch/x86.h"
-#include "../boot/bootmem.h"
 #include "../console/console.h"
-#include "../console/serial.h"
 #include "../kernel.h"
-#include "../vm/vm.h"
-#include "compare_internal.h"
+#include "../vm/format.h"
+#include "compare_record.h"
+#include "compare_struct.h"
+#include "compare_time.h"
 #include "fmt.h"
 #include "pg_string.h"
 
-struct compare_frames compare_frames;
-bool compare_short;
-unsigned compare_failures;
-struct compare_summary compare_summary;
-static unsigned structural_count, structural_mismatches;
-static const char *const mode_names[COMPARE_MODES] = {"2level", "pae"};
 static char hypervisor[13];
 
 #define COMPARE_HOLD_MS 1500u
-
-uint64_t compare_frame(uint32_t page)
-{
-    return compare_frames.run[page / COMPARE_RUN_FRAMES] +
-           (uint64_t)(page % COMPARE_RUN_FRAMES) * FRAMES_FRAME_SIZE;
-}
-
-/* ---- records ---- */
-
-void compare_serial(const char *fmt, ...)
-{
-    char line[200];
-    va_list ap;
-    va_start(ap, fmt);
-    pg_vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    serial_write_string(line);
-}
-
-void compare_info(const char *key, const char *fmt, ...)
-{
-    char value[120];
-    va_list ap;
-    va_start(ap, fmt);
-    pg_vsnprintf(value, sizeof(value), fmt, ap);
-    va_end(ap);
-    compare_serial("CMPINFO,%s,%s\n", key, value);
-}
-
-void compare_structural(const char *metric, enum compare_mode mode, const char *page, const char *n,
-                        uint64_t value, uint64_t expected, const char *unit)
-{
-    bool ok = value == expected;
-    structural_count++;
-    if (!ok) {
-        structural_mismatches++;
-        compare_failures++;
-    }
-    compare_serial("CMP,%s,%s,%s,%s,structural,%llu,%llu,%s,-,%s,1\n", metric, mode_names[mode],
-                   page, n, (unsigned long long)value, (unsigned long long)expected,
-                   ok ? "ok" : "MISMATCH", unit);
-}
-
-static void hundredths(char *buf, size_t size, uint32_t v)
-{
-    pg_snprintf(buf, size, "%u.%02u", v / 100, v % 100);
-}
-
-void compare_timing(const char *metric, enum compare_mode mode, const char *page, uint32_t n,
-                    const struct cmp_stats *s, const char *unit)
-{
-    char a[16], b[16], c[16], d[16];
-    hundredths(a, sizeof(a), s->min);
-    hundredths(b, sizeof(b), s->median);
-    hundredths(c, sizeof(c), s->p99);
-    hundredths(d, sizeof(d), s->mad);
-    compare_serial("CMP,%s,%s,%s,%u,timing,%s,%s,%s,%s,%s,%u\n", metric, mode_names[mode], page, n,
-                   a, b, c, d, unit, s->count);
-}
 
 /* ---- the machine ---- */
 
@@ -117,7 +50,7 @@ static void machine_info(uint64_t tsc_hz, bool calibrated)
     compare_info("tsc_hz", "%llu", (unsigned long long)tsc_hz);
     compare_info("tsc_calibrated", "%s", calibrated ? "yes" : "no");
     compare_info("max_phys_bits", "%u", cpu.physical_address_bits);
-    compare_info("booted_in", "%s", vm.pae ? "pae" : "2level");
+    compare_info("booted_in", "%s", vm_format_chosen()->pae ? "pae" : "2level");
     compare_info("run", "%s", compare_short ? "short" : "full");
     compare_info("serialization", "%s",
                  (cpu.features_edx & COMPARE_CPUID_1_EDX_SSE2) ? "lfence;rdtsc;lfence"
@@ -127,30 +60,6 @@ static void machine_info(uint64_t tsc_hz, bool calibrated)
         compare_frames.pages, compare_frames.runs, (unsigned long long)compare_frames.run[0],
         (unsigned long long)compare_frames.run[1], (unsigned long long)compare_frames.run[2],
         (unsigned long long)compare_frames.run[3]);
-}
-
-/* ---- frames ---- */
-
-static bool take_frames(void)
-{
-    struct frames *f = &bootmem_state()->frames;
-    compare_frames.runs = 0;
-    for (unsigned r = 0; r < COMPARE_FRAME_RUNS; r++) {
-        uint64_t base =
-            frames_alloc_run(f, COMPARE_RUN_FRAMES, COMPARE_RUN_FRAMES, FRAMES_BELOW_4G);
-        if (base == FRAMES_NONE)
-            break;
-        compare_frames.run[compare_frames.runs++] = base;
-    }
-    compare_frames.pages = compare_frames.runs * COMPARE_RUN_FRAMES;
-    return compare_frames.runs > 0;
-}
-
-static void give_frames_back(void)
-{
-    struct frames *f = &bootmem_state()->frames;
-    for (unsigned r = 0; r < compare_frames.runs; r++)
-        frames_free_run(f, compare_frames.run[r], COMPARE_RUN_FRAMES);
 }
 
 /* ---- the screen ---- */
@@ -166,6 +75,8 @@ static void kib(char *buf, size_t size, uint64_t bytes)
 
 static void print_structural_table(void)
 {
+    unsigned structural_count, structural_mismatches;
+    compare_structural_counts(&structural_count, &structural_mismatches);
     static const char *const layouts[4] = {"kernel space (as booted)", "1 GiB direct map",
                                            "sparse 4 GiB user layout", "all of 4 GiB"};
     const struct compare_summary *s = &compare_summary;
@@ -202,10 +113,10 @@ static void print_structural_table(void)
 static void timing_row(const char *label, const uint32_t *two, const uint32_t *pae)
 {
     char a[16], b[16], c[16], d[16];
-    hundredths(a, sizeof(a), two[0]);
-    hundredths(b, sizeof(b), two[1]);
-    hundredths(c, sizeof(c), pae[0]);
-    hundredths(d, sizeof(d), pae[1]);
+    compare_hundredths(a, sizeof(a), two[0]);
+    compare_hundredths(b, sizeof(b), two[1]);
+    compare_hundredths(c, sizeof(c), pae[0]);
+    compare_hundredths(d, sizeof(d), pae[1]);
     kprintf("  %-26s %12s %10s | %11s %10s\n", label, a, b, c, d);
 }
 
@@ -229,8 +140,8 @@ static void print_timing_table(void)
     kprintf("  %-26s %12u %10s | %11u\n", "INVLPG break-even (pages)", s->breakeven[0], "",
             s->breakeven[1]);
     char a[16], b[16];
-    hundredths(a, sizeof(a), s->window[0]);
-    hundredths(b, sizeof(b), s->window[1]);
+    compare_hundredths(a, sizeof(a), s->window[0]);
+    compare_hundredths(b, sizeof(b), s->window[1]);
     kprintf("  %-26s %12s %10s | %11s\n", "window remap + read", a, "", b);
     kprintf("  (break-even 0: 256 INVLPGs still cheaper than one CR3 reload)\n");
 }
@@ -264,11 +175,11 @@ void compare_main(bool short_run, uint64_t tsc_hz, bool calibrated)
     char why[120];
     uint64_t start = rdtsc();
     /* A panic, and the end, leave QEMU with a status the host tool can read. */
-    kernel_test_mode = true;
+    kernel_stop_exits_qemu = true;
     compare_short = short_run;
     kheading("Comparing two-level and PAE paging in this boot (%s run)",
              short_run ? "short" : "full");
-    if (!take_frames())
+    if (!compare_take_frames())
         give_up("no 4 MiB-aligned run of free frames below 4 GiB for the test pages");
     machine_info(tsc_hz, calibrated);
     if (!compare_sides_init(why, sizeof(why)))
@@ -279,13 +190,13 @@ void compare_main(bool short_run, uint64_t tsc_hz, bool calibrated)
         enum compare_mode mode = (enum compare_mode)(round % 2); /* A/B/A/B */
         compare_enter(mode);
         compare_serial("# compare: round %u of %u in %s paging (CR3 0x%08x CR4 0x%08x)\n",
-                       round + 1, rounds, mode_names[mode], read_cr3(), read_cr4());
+                       round + 1, rounds, compare_mode_name(mode), read_cr3(), read_cr4());
         if (round < COMPARE_MODES)
             compare_struct_run(mode);
         compare_time_round(mode);
     }
     compare_sides_finish();
-    give_frames_back();
+    compare_give_frames_back();
     compare_time_report();
     compare_info("elapsed_ms", "%llu", (unsigned long long)elapsed_ms(start, tsc_hz));
     print_structural_table();

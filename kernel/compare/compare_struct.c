@@ -5,17 +5,21 @@
  * with walks), levels the CPU walks (from the accessed bits it sets), reachable RAM, NX. Each is
  * checked against compare_arith.c, which knows only the entry formats.
  */
+#include "compare_struct.h"
+
 #include "../arch/cpu.h"
 #include "../arch/exc_decode.h"
-#include "../arch/exception.h"
 #include "../arch/probe.h"
-#include "../boot/bootmem.h"
-#include "../paging/pte_bits.h"
+#include "../arch/pte_bits.h"
+#include "../arch/x86.h"
+#include "../boot/takeover.h"
+#include "../trap/trap.h"
+#include "../vm/kernel_half.h"
 #include "compare_arith.h"
-#include "compare_internal.h"
+#include "compare_record.h"
 #include "fmt.h"
+#include "pagoda/page.h"
 
-#define PAGE_SIZE      4096u
 #define X86_OPCODE_RET 0xC3u
 
 /* The sparse user-like layout (docs/03-pae-vs-2level.md): a process spread over 4 GiB. */
@@ -47,7 +51,7 @@ static const char *const page_names[2] = {"4k", "large"};
 
 static const struct paging_mode *mode_of(enum compare_mode mode)
 {
-    return compare_sides[mode].pg->mode;
+    return compare_paging(mode)->mode;
 }
 
 /* The pieces of a layout: (va, pa, size); count returned. */
@@ -55,13 +59,16 @@ static unsigned layout_piece(enum layout layout, unsigned i, uint64_t *va, uint6
                              uint64_t *size)
 {
     switch (layout) {
-    case LAYOUT_KERNEL:
-        if (i < compare_kernel_run_count) {
-            *va = compare_kernel_runs[i].va;
-            *pa = compare_kernel_runs[i].pa;
-            *size = compare_kernel_runs[i].size;
+    case LAYOUT_KERNEL: {
+        const struct vm_kernel_region *regions;
+        unsigned count = vm_kernel_regions(&regions);
+        if (i < count) {
+            *va = regions[i].va;
+            *pa = regions[i].pa;
+            *size = regions[i].size;
         }
-        return compare_kernel_run_count;
+        return count;
+    }
     case LAYOUT_DIRECT_1G:
         *va = PAGING_KERNEL_BASE, *pa = 0, *size = CMP_ONE_GIB;
         return 1;
@@ -79,11 +86,11 @@ static unsigned layout_piece(enum layout layout, unsigned i, uint64_t *va, uint6
     }
 }
 
-static uint64_t table_bytes_of(const struct paging_as *as, bool pae, unsigned levels)
+static uint64_t table_bytes_of(const struct vm_space *s, bool pae, unsigned levels)
 {
-    uint64_t bytes = pae ? CMP_PDPT_BYTES : PAGE_SIZE;
+    uint64_t bytes = pae ? CMP_PDPT_BYTES : PAGODA_PAGE_SIZE;
     for (unsigned level = 1; level < levels; level++)
-        bytes += (uint64_t)as->tables[level] * PAGE_SIZE;
+        bytes += (uint64_t)vm_space_tables(s)[level] * PAGODA_PAGE_SIZE;
     return bytes;
 }
 
@@ -91,17 +98,17 @@ static void layout_tables(enum compare_mode mode, enum layout layout, bool large
 {
     struct compare_side *side = &compare_sides[mode];
     const struct paging_mode *m = mode_of(mode);
-    struct paging_as as;
+    struct vm_space as;
     struct cmp_tables expect;
     cmp_tables_start(&expect, side->pae);
-    int rc = m->create(side->pg, &as, PAGING_AS_FULL, 0);
+    int rc = vm_space_create_scratch(&as, compare_paging(mode));
     uint64_t va, pa, size;
     unsigned count = layout_piece(layout, 0, &va, &pa, &size);
     for (unsigned i = 0; i < count && rc == PAGING_OK; i++) {
         layout_piece(layout, i, &va, &pa, &size);
         cmp_tables_add(&expect, va, pa, size, large);
-        rc = m->map(&as, (uint32_t)va, pa, size, PAGING_PROT_READ | PAGING_PROT_WRITE,
-                    large ? PAGING_SIZE_AUTO : PAGING_PAGE_SIZE, PAGING_MAP_ALLOW_NULL);
+        rc = vm_space_map(&as, (uint32_t)va, pa, size, PAGING_PROT_READ | PAGING_PROT_WRITE,
+                          large ? PAGING_SIZE_AUTO : PAGODA_PAGE_SIZE, PAGING_MAP_ALLOW_NULL);
     }
     const char *page = page_names[large];
     const char *name = layout_names[layout];
@@ -110,48 +117,50 @@ static void layout_tables(enum compare_mode mode, enum layout layout, bool large
                        paging_error_name(rc));
         compare_structural("pt_bytes", mode, page, name, 0, cmp_tables_bytes(&expect), "bytes");
     } else {
+        const uint32_t *tables = vm_space_tables(&as);
         uint64_t bytes = table_bytes_of(&as, side->pae, m->levels);
         compare_structural("pt_bytes", mode, page, name, bytes, cmp_tables_bytes(&expect), "bytes");
         uint32_t total = 0;
         for (unsigned level = 0; level < m->levels; level++)
-            total += as.tables[level];
+            total += tables[level];
         compare_structural("pt_pages", mode, page, name, total, cmp_tables_total_pages(&expect),
                            "pages");
-        compare_structural("pt_pages_leaf", mode, page, name, as.tables[m->levels - 1],
+        compare_structural("pt_pages_leaf", mode, page, name, tables[m->levels - 1],
                            expect.pages[m->levels - 1], "pages");
-        compare_structural("pt_pages_mid", mode, page, name, side->pae ? as.tables[1] : 0,
+        compare_structural("pt_pages_mid", mode, page, name, side->pae ? tables[1] : 0,
                            side->pae ? expect.pages[1] : 0, "pages");
         compare_summary.bytes[mode][layout][large] = bytes;
     }
-    m->destroy(&as);
+    vm_space_destroy(&as);
 }
 
 /* Entries and lines present on the walks of n pages mapped at 1 GiB into an empty space. */
 static void write_cost(enum compare_mode mode, uint32_t n)
 {
     struct compare_side *side = &compare_sides[mode];
-    const struct paging_mode *m = mode_of(mode);
+    struct paging *pg = compare_paging(mode);
+    const struct paging_mode *m = pg->mode;
     const uint32_t base = 0x40000000u;
-    unsigned eb = side->pae ? 8u : 4u;
-    struct paging_as as;
+    struct vm_space as;
     struct cmp_write_cost want = cmp_write_cost(side->pae, n), got = {0};
-    int rc = m->create(side->pg, &as, PAGING_AS_FULL, 0);
+    int rc = vm_space_create_scratch(&as, pg);
+    const uint32_t *tables = vm_space_tables(&as);
     uint32_t before = 0;
     for (unsigned level = 0; level < m->levels; level++)
-        before += as.tables[level];
+        before += tables[level];
     if (rc == PAGING_OK)
-        rc = m->map(&as, base, base, (uint64_t)n * PAGE_SIZE, PAGING_PROT_READ | PAGING_PROT_WRITE,
-                    PAGING_PAGE_SIZE, 0);
+        rc = vm_space_map(&as, base, base, (uint64_t)n * PAGODA_PAGE_SIZE,
+                          PAGING_PROT_READ | PAGING_PROT_WRITE, PAGODA_PAGE_SIZE, 0);
     uint64_t last_entry[PAGING_MAX_LEVELS] = {0}, last_line[PAGING_MAX_LEVELS] = {0};
     for (uint32_t i = 0; i < n && rc == PAGING_OK; i++) {
         struct paging_walk w;
-        m->translate(&as, base + i * PAGE_SIZE, &w);
+        vm_space_translate(&as, base + i * PAGODA_PAGE_SIZE, &w);
         for (unsigned level = 0; level < w.count; level++) {
             const struct paging_walk_level *l = &w.level[level];
             if (!l->present)
                 continue;
-            uint64_t entry = l->table + (uint64_t)l->index * eb + 1; /* +1: never 0 */
-            uint64_t line = (l->table + (uint64_t)l->index * eb) / CMP_LINE_BYTES + 1;
+            uint64_t entry = paging_entry_phys(pg, l) + 1; /* +1: never 0 */
+            uint64_t line = paging_entry_phys(pg, l) / CMP_LINE_BYTES + 1;
             got.entries += entry != last_entry[level];
             got.lines += line != last_line[level];
             last_entry[level] = entry;
@@ -159,7 +168,7 @@ static void write_cost(enum compare_mode mode, uint32_t n)
         }
     }
     for (unsigned level = 0; level < m->levels; level++)
-        got.new_tables += as.tables[level];
+        got.new_tables += tables[level];
     got.new_tables -= before;
     char n_text[12];
     pg_snprintf(n_text, sizeof(n_text), "%u", n);
@@ -167,30 +176,23 @@ static void write_cost(enum compare_mode mode, uint32_t n)
     compare_structural("write_lines", mode, "4k", n_text, got.lines, want.lines, "lines");
     compare_structural("write_tables", mode, "4k", n_text, got.new_tables, want.new_tables,
                        "tables");
-    m->destroy(&as);
-}
-
-static void invlpg(uint32_t va)
-{
-    __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+    vm_space_destroy(&as);
 }
 
 /* Clears A on the path of va, makes the CPU walk it once, counts the levels that got A back. */
 static unsigned walked_levels(struct compare_side *side, uint32_t va)
 {
-    const struct paging_mode *m = side->pg->mode;
     struct paging_walk w;
-    m->translate(side->as, va, &w);
+    vm_space_translate(side->space, va, &w);
     unsigned first = side->pae ? 1u : 0u; /* PDPTEs have no accessed bit */
     for (unsigned level = first; level < w.count; level++) {
-        uint8_t *table = side->pg->env.table_ptr(side->pg->env.ctx, w.level[level].table);
-        volatile uint32_t *low =
-            (volatile uint32_t *)(table + w.level[level].index * (side->pae ? 8u : 4u));
+        /* A and the other low flags are in the low 32 bits of either entry size. */
+        volatile uint32_t *low = vm_space_entry(side->space, &w.level[level]);
         *low &= ~(uint32_t)PTE_A;
     }
     invlpg(va);
     (void)*(volatile uint32_t *)(uintptr_t)va;
-    m->translate(side->as, va, &w);
+    vm_space_translate(side->space, va, &w);
     unsigned count = 0;
     for (unsigned level = first; level < w.count; level++)
         count += (w.level[level].entry & PTE_A) != 0;
@@ -200,10 +202,10 @@ static unsigned walked_levels(struct compare_side *side, uint32_t va)
 static void levels_walked(enum compare_mode mode)
 {
     struct compare_side *side = &compare_sides[mode];
-    const struct paging_mode *m = side->pg->mode;
-    int rc4 = m->map(side->as, COMPARE_NX_VA, compare_frame(0), PAGE_SIZE,
-                     PAGING_PROT_READ | PAGING_PROT_WRITE, PAGING_PAGE_SIZE, 0);
-    int rcl = m->map(side->as, COMPARE_CHASE_VA, compare_frames.run[0], m->large_page_size,
+    const struct paging_mode *m = compare_paging(mode)->mode;
+    int rc4 = vm_space_map(side->space, COMPARE_NX_VA, compare_frame(0), PAGODA_PAGE_SIZE,
+                     PAGING_PROT_READ | PAGING_PROT_WRITE, PAGODA_PAGE_SIZE, 0);
+    int rcl = vm_space_map(side->space, COMPARE_CHASE_VA, compare_frames.run[0], m->large_page_size,
                      PAGING_PROT_READ | PAGING_PROT_WRITE, m->large_page_size, 0);
     unsigned small = rc4 == PAGING_OK ? walked_levels(side, COMPARE_NX_VA) : 0;
     unsigned large = rcl == PAGING_OK ? walked_levels(side, COMPARE_CHASE_VA) : 0;
@@ -213,27 +215,26 @@ static void levels_walked(enum compare_mode mode)
                        cmp_levels_walked(side->pae, true), "levels");
     compare_summary.walked[mode][0] = small;
     compare_summary.walked[mode][1] = large;
-    m->unmap(side->as, COMPARE_NX_VA, PAGE_SIZE);
-    m->unmap(side->as, COMPARE_CHASE_VA, m->large_page_size);
+    vm_space_unmap(side->space, COMPARE_NX_VA, PAGODA_PAGE_SIZE);
+    vm_space_unmap(side->space, COMPARE_CHASE_VA, m->large_page_size);
 }
 
 /* Calls a `ret` in a page mapped without execute permission. */
 static void nx_probe(enum compare_mode mode)
 {
     struct compare_side *side = &compare_sides[mode];
-    const struct paging_mode *m = side->pg->mode;
-    uint32_t va = COMPARE_NX_VA + PAGE_SIZE;
+    uint32_t va = COMPARE_NX_VA + PAGODA_PAGE_SIZE;
     bool enforced = false;
-    if (m->map(side->as, va, compare_frame(1), PAGE_SIZE, PAGING_PROT_READ | PAGING_PROT_WRITE,
-               PAGING_PAGE_SIZE, 0) == PAGING_OK) {
+    if (vm_space_map(side->space, va, compare_frame(1), PAGODA_PAGE_SIZE, PAGING_PROT_READ | PAGING_PROT_WRITE,
+               PAGODA_PAGE_SIZE, 0) == PAGING_OK) {
         struct fault_record record;
         *(volatile uint8_t *)(uintptr_t)va = X86_OPCODE_RET;
         fault_expect(EXC_PF, (uintptr_t)probe_exec_resume);
         probe_exec(va);
         enforced = fault_take(&record) && (record.error_code & PF_ERR_FETCH);
-        m->unmap(side->as, va, PAGE_SIZE);
+        vm_space_unmap(side->space, va, PAGODA_PAGE_SIZE);
     }
-    bool want = side->pae && side->pg->env.nx_available;
+    bool want = side->pae && compare_paging(mode)->env.nx_available;
     compare_structural("nx_enforced", mode, "4k", "1", enforced, want, "bool");
     compare_summary.nx[mode] = enforced;
 }
@@ -243,8 +244,7 @@ static void nx_probe(enum compare_mode mode)
 static void reach(enum compare_mode mode)
 {
     struct compare_side *side = &compare_sides[mode];
-    const struct paging_mode *m = side->pg->mode;
-    const struct memmap *map = &bootmem_state()->map;
+    const struct memmap *map = &takeover_memory_state()->map;
     uint64_t limit = cmp_phys_limit(side->pae, cpu.physical_address_bits);
     uint64_t highest = 0, usable = 0, beyond = 0, first_beyond = 0;
     for (uint32_t i = 0; i < map->count; i++) {
@@ -254,7 +254,7 @@ static void reach(enum compare_mode mode)
         uint64_t end = e->end < limit ? e->end : limit;
         if (e->start < end) {
             usable += end - e->start;
-            highest = end - PAGE_SIZE;
+            highest = end - PAGODA_PAGE_SIZE;
         }
         if (e->end > limit) {
             uint64_t from = e->start > limit ? e->start : limit;
@@ -263,16 +263,16 @@ static void reach(enum compare_mode mode)
             beyond += e->end - from;
         }
     }
-    uint32_t va = COMPARE_NX_VA + 2 * PAGE_SIZE;
+    uint32_t va = COMPARE_NX_VA + 2 * PAGODA_PAGE_SIZE;
     uint32_t prot = PAGING_PROT_READ;
-    bool ok = m->map(side->as, va, highest, PAGE_SIZE, prot, PAGING_PAGE_SIZE, 0) == PAGING_OK;
-    m->unmap(side->as, va, PAGE_SIZE);
+    bool ok = vm_space_map(side->space, va, highest, PAGODA_PAGE_SIZE, prot, PAGODA_PAGE_SIZE, 0) == PAGING_OK;
+    vm_space_unmap(side->space, va, PAGODA_PAGE_SIZE);
     if (beyond) {
-        int rc = m->map(side->as, va, first_beyond, PAGE_SIZE, prot, PAGING_PAGE_SIZE, 0);
+        int rc = vm_space_map(side->space, va, first_beyond, PAGODA_PAGE_SIZE, prot, PAGODA_PAGE_SIZE, 0);
         ok = ok && rc == PAGING_ERR_PHYS;
-        m->unmap(side->as, va, PAGE_SIZE);
+        vm_space_unmap(side->space, va, PAGODA_PAGE_SIZE);
     }
-    compare_structural("phys_limit", mode, "-", "1", side->pg->phys_limit, limit, "bytes");
+    compare_structural("phys_limit", mode, "-", "1", compare_paging(mode)->phys_limit, limit, "bytes");
     compare_structural("highest_frame", mode, "-", "1", ok ? highest : 0, highest, "address");
     compare_structural("usable_ram", mode, "-", "1", usable, usable, "bytes");
     compare_structural("ram_out_of_reach", mode, "-", "1", beyond, beyond, "bytes");

@@ -6,13 +6,15 @@
  * series from every round of a mode are pooled, then summarised (compare_stats.h).
  * Samples are kept in hundredths of a cycle so per-access figures keep two decimals.
  */
-#include "../arch/cpu.h"
-#include "../arch/x86.h"
-#include "../paging/pte_bits.h"
-#include "pg_string.h"
-#include "compare_internal.h"
+#include "compare_time.h"
 
-#define PAGE_SIZE       4096u
+#include "../arch/cpu.h"
+#include "../arch/pte_bits.h"
+#include "../arch/x86.h"
+#include "compare_record.h"
+#include "pagoda/page.h"
+#include "pg_string.h"
+
 #define COMPARE_SAMPLES 1000u
 #define COMPARE_WARMUP  100u
 #define MAX_SERIES      64u
@@ -92,14 +94,9 @@ static void add_sample(struct series *s, uint64_t cycles, uint32_t per)
     s->samples[s->count++] = hundredths > UINT32_MAX ? UINT32_MAX : (uint32_t)hundredths;
 }
 
-static void invlpg(uint32_t va)
-{
-    __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
-}
-
 static uint32_t page_va(uint32_t page)
 {
-    return COMPARE_CHASE_VA + page * PAGE_SIZE;
+    return COMPARE_CHASE_VA + page * PAGODA_PAGE_SIZE;
 }
 
 /* ---- setup ---- */
@@ -123,12 +120,12 @@ void compare_time_setup(void)
 
 static const struct paging_mode *live_mode(void)
 {
-    return compare_sides[compare_current()].pg->mode;
+    return compare_paging(compare_current())->mode;
 }
 
-static struct paging_as *live_as(void)
+static struct vm_space *live_space(void)
 {
-    return compare_sides[compare_current()].as;
+    return compare_sides[compare_current()].space;
 }
 
 static void overhead(enum compare_mode mode)
@@ -143,23 +140,23 @@ static void overhead(enum compare_mode mode)
 
 static void map_unmap(enum compare_mode mode)
 {
-    const struct paging_mode *m = live_mode();
-    struct paging_as *as = live_as();
+    struct vm_space *space = live_space();
     struct series *sm = series_for("map", mode, "4k", 1, "cycles/page");
     struct series *su = series_for("unmap", mode, "4k", 1, "cycles/page");
     uint32_t prot = PAGING_PROT_READ | PAGING_PROT_WRITE;
     for (unsigned pass = 0; pass < 2; pass++) { /* pass 0: warm-up */
         for (uint32_t i = 0; i < COMPARE_SAMPLES; i++) {
             uint64_t t0 = tsc_read();
-            m->map(as, COMPARE_MAP_VA + i * PAGE_SIZE, compare_frame(i % compare_frames.pages),
-                   PAGE_SIZE, prot, PAGING_PAGE_SIZE, 0);
+            vm_space_map(space, COMPARE_MAP_VA + i * PAGODA_PAGE_SIZE,
+                         compare_frame(i % compare_frames.pages), PAGODA_PAGE_SIZE, prot,
+                         PAGODA_PAGE_SIZE, 0);
             uint64_t t1 = tsc_read();
             if (pass)
                 add_sample(sm, t1 - t0, 1);
         }
         for (uint32_t i = 0; i < COMPARE_SAMPLES; i++) {
             uint64_t t0 = tsc_read();
-            m->unmap(as, COMPARE_MAP_VA + i * PAGE_SIZE, PAGE_SIZE);
+            vm_space_unmap(space, COMPARE_MAP_VA + i * PAGODA_PAGE_SIZE, PAGODA_PAGE_SIZE);
             uint64_t t1 = tsc_read();
             if (pass)
                 add_sample(su, t1 - t0, 1);
@@ -170,12 +167,12 @@ static void map_unmap(enum compare_mode mode)
 static bool map_chase_region(bool large, uint32_t pages)
 {
     const struct paging_mode *m = live_mode();
-    uint64_t page_size = large ? m->large_page_size : PAGE_SIZE;
+    uint64_t page_size = large ? m->large_page_size : PAGODA_PAGE_SIZE;
     uint32_t runs = (pages + COMPARE_RUN_FRAMES - 1) / COMPARE_RUN_FRAMES;
     for (uint32_t r = 0; r < runs; r++)
-        if (m->map(live_as(), COMPARE_CHASE_VA + r * COMPARE_RUN_FRAMES * PAGE_SIZE,
-                   compare_frames.run[r], (uint64_t)COMPARE_RUN_FRAMES * PAGE_SIZE,
-                   PAGING_PROT_READ | PAGING_PROT_WRITE, page_size, 0) != PAGING_OK)
+        if (vm_space_map(live_space(), COMPARE_CHASE_VA + r * COMPARE_RUN_FRAMES * PAGODA_PAGE_SIZE,
+                         compare_frames.run[r], (uint64_t)COMPARE_RUN_FRAMES * PAGODA_PAGE_SIZE,
+                         PAGING_PROT_READ | PAGING_PROT_WRITE, page_size, 0) != PAGING_OK)
             return false;
     return true;
 }
@@ -183,8 +180,8 @@ static bool map_chase_region(bool large, uint32_t pages)
 static void unmap_chase_region(uint32_t pages)
 {
     uint32_t runs = (pages + COMPARE_RUN_FRAMES - 1) / COMPARE_RUN_FRAMES;
-    live_mode()->unmap(live_as(), COMPARE_CHASE_VA,
-                       (uint64_t)runs * COMPARE_RUN_FRAMES * PAGE_SIZE);
+    vm_space_unmap(live_space(), COMPARE_CHASE_VA,
+                   (uint64_t)runs * COMPARE_RUN_FRAMES * PAGODA_PAGE_SIZE);
 }
 
 /* A cycle through n pages in random order, each at a random line: node k points at node k+1. */
@@ -199,7 +196,7 @@ static uintptr_t build_chain(uint32_t n)
         chase_page[j] = t;
     }
     for (uint32_t i = 0; i < n; i++)
-        chase_line[i] = (uint8_t)(rng() % (PAGE_SIZE / 64));
+        chase_line[i] = (uint8_t)(rng() % (PAGODA_PAGE_SIZE / 64));
     for (uint32_t i = 0; i < n; i++) {
         uint32_t next = (i + 1) % n;
         uintptr_t *node = (uintptr_t *)(uintptr_t)(page_va(chase_page[i]) + chase_line[i] * 64u);
@@ -303,25 +300,23 @@ static void invalidation(enum compare_mode mode)
 /* The window: re-point one PTE at another frame, INVLPG, read; and a read without remap. */
 static void window(enum compare_mode mode)
 {
-    struct compare_side *side = &compare_sides[mode];
-    const struct paging_mode *m = side->pg->mode;
-    if (m->map(side->as, COMPARE_WINDOW_VA, compare_frame(0), PAGE_SIZE,
-               PAGING_PROT_READ | PAGING_PROT_WRITE, PAGING_PAGE_SIZE, 0) != PAGING_OK) {
+    struct vm_space *space = compare_sides[mode].space;
+    if (vm_space_map(space, COMPARE_WINDOW_VA, compare_frame(0), PAGODA_PAGE_SIZE,
+                     PAGING_PROT_READ | PAGING_PROT_WRITE, PAGODA_PAGE_SIZE, 0) != PAGING_OK) {
         compare_failures++;
         return;
     }
     struct paging_walk w;
-    m->translate(side->as, COMPARE_WINDOW_VA, &w);
-    const struct paging_walk_level *pt = &w.level[w.count - 1];
-    uint8_t *table = side->pg->env.table_ptr(side->pg->env.ctx, pt->table);
-    volatile uint32_t *low = (volatile uint32_t *)(table + pt->index * (side->pae ? 8u : 4u));
-    uint32_t flags = *low & (uint32_t)(PAGE_SIZE - 1);
+    vm_space_translate(space, COMPARE_WINDOW_VA, &w);
+    /* The PT entry's low 32 bits hold the frame (below 4 GiB) and flags in either format. */
+    volatile uint32_t *low = vm_space_entry(space, &w.level[w.count - 1]);
+    uint32_t flags = *low & (uint32_t)(PAGODA_PAGE_SIZE - 1);
     struct series *remap = series_for("window_remap", mode, "4k", 1, "cycles");
     struct series *hit = series_for("window_hit", mode, "4k", 1, "cycles");
     volatile uint32_t *va = (volatile uint32_t *)(uintptr_t)COMPARE_WINDOW_VA;
     for (unsigned j = 0; j < COMPARE_WARMUP + COMPARE_SAMPLES; j++) {
         uint32_t frame = (uint32_t)compare_frame((j * 7u) % compare_frames.pages);
-        uint32_t line = (j % (PAGE_SIZE / 64)) * 16u;
+        uint32_t line = (j % (PAGODA_PAGE_SIZE / 64)) * 16u;
         uint64_t t0 = tsc_read();
         *low = frame | flags; /* frames are below 4 GiB: the high half stays */
         invlpg(COMPARE_WINDOW_VA);
@@ -334,7 +329,7 @@ static void window(enum compare_mode mode)
             add_sample(hit, t2 - t1, 1);
         }
     }
-    m->unmap(side->as, COMPARE_WINDOW_VA, PAGE_SIZE);
+    vm_space_unmap(space, COMPARE_WINDOW_VA, PAGODA_PAGE_SIZE);
 }
 
 void compare_time_round(enum compare_mode mode)

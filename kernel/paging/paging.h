@@ -43,9 +43,10 @@
  * access asks again), so one temporary mapping window is enough when there is no direct map.
  *
  * Turning paging on, in the kernel: init(), create() a space, map() the kernel and what it
- * touches (the direct map), activate() (sets CR4.PSE/PAE/PGE and EFER.NXE as the format needs,
- * then loads CR3), then set CR0.PG and CR0.WP yourself. The PAT layout assumed for cache types
- * is in pte_bits.h (PAGING_PAT_MSR_VALUE); only PAGING_CACHE_WC needs it programmed.
+ * touches (the direct map), activate() (sets EFER.NXE as the format needs, then asks
+ * env.load_tables to load CR4 with the format's PSE/PAE/PGE bits and CR3; the kernel's
+ * environment does that with paging off at an identity-mapped page and sets CR0.PG and CR0.WP). The PAT layout assumed for cache types
+ * is in arch/pte_bits.h (PAGING_PAT_MSR_VALUE); only PAGING_CACHE_WC needs it programmed.
  */
 #ifndef PAGODA_PAGING_H
 #define PAGODA_PAGING_H
@@ -54,11 +55,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pagoda/user_layout.h"
+
 #define PAGING_PAGE_SIZE  4096u
 #define PAGING_MAX_LEVELS 3u
 #define PAGING_ADDR_SPACE 0x100000000ull /* 4 GiB of virtual addresses, both formats */
 /* The kernel/user split: user half below, kernel half (shared by every space) from here. */
-#define PAGING_KERNEL_BASE 0xc0000000u
+#define PAGING_KERNEL_BASE ((uint32_t)PAGODA_USER_END)
 
 enum paging_error {
     PAGING_OK = 0,
@@ -90,7 +93,7 @@ const char *paging_error_name(int err);
 #define PAGING_PROT_FLAGS                                                                          \
     (PAGING_PROT_READ | PAGING_PROT_WRITE | PAGING_PROT_EXEC | PAGING_PROT_USER |                  \
      PAGING_PROT_GLOBAL)
-/* Cache type, in bits 8-10 of prot; see the PAT layout in pte_bits.h. */
+/* Cache type, in bits 8-10 of prot; see the PAT layout in arch/pte_bits.h. */
 enum paging_cache {
     PAGING_CACHE_WB = 0,
     PAGING_CACHE_WT = 1,
@@ -120,7 +123,12 @@ struct paging_env {
     void (*free_table)(void *ctx, uint64_t phys);
     /* A pointer to the 4 KiB table at phys: the direct map or a temporary window. */
     void *(*table_ptr)(void *ctx, uint64_t phys);
+    /* Reloads CR3 with the value it holds (the PAE PDPT is read again). */
     void (*write_cr3)(void *ctx, uint32_t cr3);
+    /* Makes the CPU use these tables: CR4 then CR3, for real. When the CR4 format bits change
+     * the environment must turn paging off around the load (the kernel does it at an
+     * identity-mapped page); the paging code only says what to load. */
+    void (*load_tables)(void *ctx, uint32_t cr3, uint32_t cr4);
     void (*invlpg)(void *ctx, uint32_t va);
     uint32_t (*read_cr4)(void *ctx);
     void (*write_cr4)(void *ctx, uint32_t cr4);
@@ -205,7 +213,8 @@ struct paging_mode {
     int (*unmap)(struct paging_as *as, uint32_t va, uint64_t size);
     int (*protect)(struct paging_as *as, uint32_t va, uint64_t size, uint32_t prot);
     void (*translate)(const struct paging_as *as, uint32_t va, struct paging_walk *walk);
-    /* Sets CR4 (and EFER) bits the format needs, then loads CR3. CR0.PG is the caller's. */
+    /* Sets EFER.NXE if the format enforces NX, drops global entries when the kernel half
+     * changes (CR4.PGE toggle), then has env.load_tables load CR4 and CR3. */
     void (*activate)(struct paging_as *as);
     /* Forgets the active space (paging turned off, or before the last space is destroyed). */
     void (*deactivate)(struct paging *pg);
@@ -231,6 +240,14 @@ struct paging {
     uint64_t large_phys_limit; /* the same for a range mapped only with large pages (PSE-36) */
     struct paging_counters counters;
 };
+
+/* The format as data, for callers that read or poke entries the walk found. */
+unsigned paging_entry_bytes(const struct paging *pg);           /* 4 or 8 */
+uint64_t paging_level_span(const struct paging *pg, unsigned level); /* bytes one entry covers */
+/* What CR3 holds while the CPU uses this space. */
+uint32_t paging_as_cr3(const struct paging_as *as);
+/* Physical address of the entry a walk step read. */
+uint64_t paging_entry_phys(const struct paging *pg, const struct paging_walk_level *step);
 
 /* Writes a multi-line, human-readable account of a walk (for the kernel's paging demo). */
 int paging_walk_describe(const struct paging_walk *walk, char *buf, size_t size);

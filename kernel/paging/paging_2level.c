@@ -10,7 +10,7 @@
  * in sync when the kernel space changes one (like FreeBSD's pmap_nopae and Haiku).
  */
 #include "paging_format.h"
-#include "pte_bits.h"
+#include "../arch/pte_bits.h"
 
 static const char *const level_names_2level[] = {"PD", "PT"};
 

@@ -7,7 +7,7 @@
  * Only shifts, masks and 64-bit add/compare are used: no 64-bit division on i686.
  */
 #include "paging_format.h"
-#include "pte_bits.h"
+#include "../arch/pte_bits.h"
 #include "../panic.h"
 
 typedef uint64_t __attribute__((aligned(8))) paging_entry64;
@@ -657,15 +657,15 @@ void paging_core_activate(struct paging_as *as)
         env->write_cr4(env->ctx, cr4);
         pg->counters.global_flushes++;
     }
-    if (want != cr4)
-        env->write_cr4(env->ctx, want);
+    /* NXE first: PAE entries with bit 63 set are reserved-bit faults without it. */
     if (pg->nx_enforced) {
         uint64_t efer = env->read_efer(env->ctx);
         if (!(efer & EFER_NXE))
             env->write_efer(env->ctx, efer | EFER_NXE);
     }
     pg->active = as;
-    reload_cr3(pg);
+    env->load_tables(env->ctx, pg->format->cr3_of(as->root), want);
+    pg->counters.cr3_reloads++;
 }
 
 void paging_core_deactivate(struct paging *pg)
@@ -682,12 +682,34 @@ int paging_core_init(struct paging *pg, const struct paging_mode *mode,
                      const struct paging_format *format, const struct paging_env *env)
 {
     if (!env->alloc_table || !env->free_table || !env->table_ptr || !env->write_cr3 ||
-        !env->invlpg || !env->read_cr4 || !env->write_cr4 ||
+        !env->load_tables || !env->invlpg || !env->read_cr4 || !env->write_cr4 ||
         (env->nx_available && (!env->read_efer || !env->write_efer)))
         return PAGING_ERR_ENV;
     *pg = (struct paging){.mode = mode, .format = format, .env = *env};
     pg->global_enabled = env->pge_available;
     return PAGING_OK;
+}
+
+/* ---- what callers may know of the format ---- */
+
+unsigned paging_entry_bytes(const struct paging *pg)
+{
+    return pg->format->entry_bytes;
+}
+
+uint64_t paging_level_span(const struct paging *pg, unsigned level)
+{
+    return level_span(pg->format, level);
+}
+
+uint32_t paging_as_cr3(const struct paging_as *as)
+{
+    return as->pg->format->cr3_of(as->root);
+}
+
+uint64_t paging_entry_phys(const struct paging *pg, const struct paging_walk_level *step)
+{
+    return step->table + (uint64_t)step->index * pg->format->entry_bytes;
 }
 
 /* ---- leaf bits both formats share (bits 0-8, PAT) ---- */

@@ -14,7 +14,7 @@
  * kernel-half page directory, allocated with the kernel space and never freed while it lives.
  */
 #include "paging_format.h"
-#include "pte_bits.h"
+#include "../arch/pte_bits.h"
 
 #define PAE_DEFAULT_PHYS_BITS 36u
 

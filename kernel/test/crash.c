@@ -3,7 +3,7 @@
 #include <stdint.h>
 
 #include "../arch/exc_decode.h"
-#include "../arch/idt.h"
+#include "../trap/idt.h"
 #include "../console/console.h"
 #include "../panic.h"
 

@@ -3,7 +3,6 @@
 #include "../arch/cpu.h"
 #include "../arch/entry_state.h"
 #include "../arch/exc_decode.h"
-#include "../arch/exception.h"
 #include "../arch/lapic.h"
 #include "../arch/pic.h"
 #include "../arch/probe.h"
@@ -11,7 +10,7 @@
 #include "../arch/x86_bits.h"
 #include "../boot/bootinfo.h"
 #include "../boot/bootlog.h"
-#include "../boot/bootmem.h"
+#include "../boot/takeover.h"
 #include "../mem/frames_stress.h"
 #include "../boot/rawmap.h"
 #include "../boot/phase.h"
@@ -19,7 +18,8 @@
 #include "../console/console.h"
 #include "../console/fb.h"
 #include "../kernel.h"
-#include "../vm/layout.h"
+#include "../trap/trap.h"
+#include "../arch/layout.h"
 #include "ktest.h"
 #include "vmtest.h"
 
@@ -286,9 +286,9 @@ static enum ktest_result test_probe_without_fault(struct ktest_context *ctx)
 static enum ktest_result test_memory_layer_started(struct ktest_context *ctx)
 {
     (void)ctx;
-    struct mem_setup *mem = bootmem_state();
-    if (bootmem_status() != MEM_SETUP_OK)
-        return ktest_fail("mem_setup: %s (memmap: %s)", mem_setup_status_text(bootmem_status()),
+    struct mem_setup *mem = takeover_memory_state();
+    if (takeover_report()->status != MEM_SETUP_OK)
+        return ktest_fail("mem_setup: %s (memmap: %s)", mem_setup_status_text(takeover_report()->status),
                           memmap_status_text(mem->memmap_status));
     ktest_diag("%u normalized ranges, %llu frames, %llu free", mem->map.count,
                (unsigned long long)frames_total(&mem->frames),
@@ -301,10 +301,10 @@ static enum ktest_result test_memory_layer_started(struct ktest_context *ctx)
 static enum ktest_result test_frames_stress(struct ktest_context *ctx)
 {
     static struct frames_stress_block blocks[STRESS_BLOCKS];
-    struct mem_setup *mem = bootmem_state();
+    struct mem_setup *mem = takeover_memory_state();
     struct frames_stress_report report = {0};
     char msg[160];
-    if (bootmem_status() != MEM_SETUP_OK)
+    if (takeover_report()->status != MEM_SETUP_OK)
         return ktest_skip(ctx, "memory layer did not start");
     uint64_t free_before = frames_free_count(&mem->frames);
     if (!frames_stress(&mem->frames, &mem->map, STRESS_SEED, STRESS_OPS, blocks, STRESS_BLOCKS,
@@ -328,8 +328,8 @@ static enum ktest_result test_pic_masked(struct ktest_context *ctx)
     if (masks != 0xFFFFu)
         return ktest_fail("IMR master 0x%02x slave 0x%02x, want 0xff 0xff", masks & 0xFFu,
                           masks >> 8);
-    if (exception_irq_count() != 0)
-        return ktest_fail("%u IRQs arrived anyway", exception_irq_count());
+    if (trap_irq_count() != 0)
+        return ktest_fail("%u IRQs arrived anyway", trap_irq_count());
     return KTEST_PASS;
 }
 

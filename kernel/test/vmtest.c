@@ -7,17 +7,22 @@
 
 #include "../arch/cpu.h"
 #include "../arch/exc_decode.h"
-#include "../arch/exception.h"
+#include "../arch/layout.h"
 #include "../arch/probe.h"
+#include "../arch/pte_bits.h"
 #include "../arch/x86.h"
-#include "../boot/bootmem.h"
+#include "../boot/cmdline.h"
+#include "../boot/takeover.h"
 #include "../boot/units.h"
-#include "../paging/pte_bits.h"
-#include "../vm/layout.h"
-#include "../vm/vm.h"
+#include "../trap/trap.h"
+#include "../vm/format.h"
+#include "../vm/kernel_half.h"
+#include "../vm/phys.h"
 #include "../vm/window.h"
+#include "pagoda/page.h"
 
-#define PAGE_SIZE 4096u
+/* Scratch addresses in the kernel space's (otherwise empty) user half. */
+#define VM_TEST_VA 0x40000000u
 /* More page tables than the pool holds (VM_POOL_FRAMES), so some come from the allocator: with
  * enough RAM those lie outside the direct map and are edited through the window. */
 #define CHURN_PAGES 96u
@@ -37,19 +42,34 @@ struct remap_observation_t {
 };
 static struct remap_observation_t remap_observation;
 
-static const struct paging_mode *mode(void)
+static struct vm_space *space(void)
 {
-    return vm.pg.mode;
+    return vm_kernel_space();
+}
+
+static const struct paging *pg(void)
+{
+    return vm_space_paging(space());
+}
+
+static bool booted_pae(void)
+{
+    return vm_format_chosen()->pae;
 }
 
 static struct frames *frames(void)
 {
-    return &bootmem_state()->frames;
+    return &takeover_memory_state()->frames;
 }
 
 static void walk(uint32_t va, struct paging_walk *w)
 {
-    mode()->translate(&vm.kernel_as, va, w);
+    vm_space_translate(space(), va, w);
+}
+
+static void counters(struct paging_counters *c)
+{
+    pg()->mode->counters(pg(), c);
 }
 
 static void diag_walk(const struct paging_walk *w)
@@ -82,20 +102,25 @@ static const char *rights(uint32_t prot, char *buf)
 enum ktest_result vmtest_mode(struct ktest_context *ctx)
 {
     (void)ctx;
-    bool want_pae = vm.asked == KERNEL_PAGING_2LEVEL ? false : cpu.pae;
+    const struct vm_format_choice *choice = vm_format_chosen();
+    bool want_pae = choice->asked == VM_PAGING_2LEVEL ? false : cpu.pae;
     ktest_diag("asked paging=%s, CPU PAE=%u NX=%u PSE=%u PGE=%u PAT=%u: %s (%s)",
-               cmdline_paging_name(vm.asked), cpu.pae, cpu.nx, cpu.pse, cpu.pge, cpu.pat,
-               mode()->name, vm.why);
-    if (vm.pae != want_pae)
-        return ktest_fail("chose %s", mode()->name);
+               cmdline_paging_name(choice->asked), cpu.pae, cpu.nx, cpu.pse, cpu.pge, cpu.pat,
+               pg()->mode->name, choice->why);
+    if (booted_pae() != want_pae)
+        return ktest_fail("chose %s", pg()->mode->name);
+    if (vm_space_current() != space() || read_cr3() != vm_space_cr3(space()))
+        return ktest_fail("CR3 0x%08x is not the kernel space's 0x%08x", read_cr3(),
+                          vm_space_cr3(space()));
     uint32_t cr0 = read_cr0(), cr4 = read_cr4();
     if (!(cr0 & CR0_PG) || !(cr0 & CR0_WP))
         return ktest_fail("CR0=0x%08x: PG=%u WP=%u", cr0, !!(cr0 & CR0_PG), !!(cr0 & CR0_WP));
-    if (!!(cr4 & CR4_PAE) != vm.pae)
-        return ktest_fail("CR4=0x%08x: PAE=%u for %s", cr4, !!(cr4 & CR4_PAE), mode()->name);
-    if (vm.pg.nx_enforced != (vm.pae && cpu.nx))
-        return ktest_fail("NX enforced=%u with PAE=%u NX=%u", vm.pg.nx_enforced, vm.pae, cpu.nx);
-    if (vm.pg.nx_enforced && !(rdmsr(MSR_IA32_EFER) & EFER_NXE))
+    if (!!(cr4 & CR4_PAE) != booted_pae())
+        return ktest_fail("CR4=0x%08x: PAE=%u for %s", cr4, !!(cr4 & CR4_PAE), pg()->mode->name);
+    if (pg()->nx_enforced != (booted_pae() && cpu.nx))
+        return ktest_fail("NX enforced=%u with PAE=%u NX=%u", pg()->nx_enforced, booted_pae(),
+                          cpu.nx);
+    if (pg()->nx_enforced && !(rdmsr(MSR_IA32_EFER) & EFER_NXE))
         return ktest_fail("NX claimed but EFER.NXE is clear");
     return KTEST_PASS;
 }
@@ -120,8 +145,8 @@ static bool check_rights(const char *what, uint32_t va, uint32_t want, uint32_t 
 enum ktest_result vmtest_kernel_rights(struct ktest_context *ctx)
 {
     (void)ctx;
-    uint32_t global = vm.pg.global_enabled ? PAGING_PROT_GLOBAL : 0;
-    uint32_t nx = vm.pg.nx_enforced ? PAGING_PROT_EXEC : 0;
+    uint32_t global = pg()->global_enabled ? PAGING_PROT_GLOBAL : 0;
+    uint32_t nx = pg()->nx_enforced ? PAGING_PROT_EXEC : 0;
     bool ok = check_rights("text", (uint32_t)(uintptr_t)kernel_text_start,
                            PAGING_PROT_EXEC | global, PAGING_PROT_WRITE);
     ok &= check_rights("rodata", (uint32_t)(uintptr_t)kernel_rodata_start, global,
@@ -129,7 +154,7 @@ enum ktest_result vmtest_kernel_rights(struct ktest_context *ctx)
     ok &= check_rights("data", (uint32_t)(uintptr_t)kernel_data_start, PAGING_PROT_WRITE | global,
                        nx);
     ok &= check_rights("direct map (allocator metadata)",
-                       (uint32_t)KERNEL_VA(bootmem_state()->metadata_phys),
+                       (uint32_t)KERNEL_VA(takeover_memory_state()->metadata_phys),
                        PAGING_PROT_WRITE | global, nx);
     ok &= check_rights("direct map (its start, physical 0)", KERNEL_VIRT_BASE,
                        PAGING_PROT_WRITE | global, nx);
@@ -169,7 +194,7 @@ enum ktest_result vmtest_unmapped(struct ktest_context *ctx)
 
 static uint64_t take_frame(void)
 {
-    return frames_alloc(frames(), vm.pae ? FRAMES_ANYWHERE : FRAMES_BELOW_4G);
+    return frames_alloc(frames(), booted_pae() ? FRAMES_ANYWHERE : FRAMES_BELOW_4G);
 }
 
 static uint32_t *frame_words(uint64_t phys)
@@ -187,9 +212,9 @@ enum ktest_result vmtest_map_protect_unmap(struct ktest_context *ctx)
     uint64_t frame = take_frame();
     if (frame == FRAMES_NONE)
         return ktest_fail("no free frame");
-    vm_counters(&before);
-    int rc = mode()->map(&vm.kernel_as, va, frame, PAGE_SIZE, PAGING_PROT_READ | PAGING_PROT_WRITE,
-                         PAGING_PAGE_SIZE, 0);
+    counters(&before);
+    int rc = vm_space_map(space(), va, frame, PAGODA_PAGE_SIZE, PAGING_PROT_READ | PAGING_PROT_WRITE,
+                         PAGODA_PAGE_SIZE, 0);
     if (rc != PAGING_OK)
         return ktest_fail("map: %s", paging_error_name(rc));
     walk(va, &w);
@@ -200,7 +225,7 @@ enum ktest_result vmtest_map_protect_unmap(struct ktest_context *ctx)
         return ktest_fail("walk pa 0x%llx (frame 0x%llx); frame holds 0x%08x",
                           (unsigned long long)w.pa, (unsigned long long)frame, through_frame);
 
-    rc = mode()->protect(&vm.kernel_as, va, PAGE_SIZE, PAGING_PROT_READ);
+    rc = vm_space_protect(space(), va, PAGODA_PAGE_SIZE, PAGING_PROT_READ);
     fault_expect(EXC_PF, (uintptr_t)probe_write32_resume);
     probe_write32(va, 0xBAD);
     bool caught = fault_take(&record);
@@ -209,11 +234,11 @@ enum ktest_result vmtest_map_protect_unmap(struct ktest_context *ctx)
         return ktest_fail("protect %s; write after it: caught=%u error 0x%x CR2 0x%08x",
                           paging_error_name(rc), caught, record.error_code, record.cr2);
 
-    rc = mode()->unmap(&vm.kernel_as, va, PAGE_SIZE);
+    rc = vm_space_unmap(space(), va, PAGODA_PAGE_SIZE);
     fault_expect(EXC_PF, (uintptr_t)probe_read32_resume);
     probe_read32(va);
     caught = fault_take(&record);
-    vm_counters(&after);
+    counters(&after);
     frames_free(frames(), frame);
     if (rc != PAGING_OK || !caught || (record.error_code & PF_ERR_PRESENT))
         return ktest_fail("unmap %s; read after it: caught=%u error 0x%x", paging_error_name(rc),
@@ -238,29 +263,27 @@ static bool rewrite_leaf(uint32_t va, uint64_t new_frame)
 {
     struct paging_walk w;
     walk(va, &w);
-    if (!w.mapped || w.page_size != PAGE_SIZE)
+    if (!w.mapped || w.page_size != PAGODA_PAGE_SIZE)
         return false;
     const struct paging_walk_level *leaf = &w.level[w.count - 1];
-    uint8_t *table = (uint8_t *)frame_words(leaf->table);
-    if (vm.pae) {
-        volatile pae_entry64 *entry = (volatile pae_entry64 *)(table + leaf->index * 8u);
-        __atomic_store_n(entry, (leaf->entry & ~PTEPAE_ADDR_MASK) | new_frame, __ATOMIC_RELAXED);
-    } else {
-        volatile uint32_t *entry = (volatile uint32_t *)(table + leaf->index * 4u);
-        *entry = (uint32_t)((leaf->entry & ~PTE32_ADDR_MASK) | new_frame);
-    }
+    volatile void *entry = vm_space_entry(space(), leaf);
+    if (paging_entry_bytes(pg()) == 8)
+        __atomic_store_n((volatile pae_entry64 *)entry,
+                         (leaf->entry & ~PTEPAE_ADDR_MASK) | new_frame, __ATOMIC_RELAXED);
+    else
+        *(volatile uint32_t *)entry = (uint32_t)((leaf->entry & ~PTE32_ADDR_MASK) | new_frame);
     return true;
 }
 
 enum ktest_result vmtest_invlpg_remap(struct ktest_context *ctx)
 {
     (void)ctx;
-    uint32_t va = VM_TEST_VA + PAGE_SIZE;
+    uint32_t va = VM_TEST_VA + PAGODA_PAGE_SIZE;
     uint64_t a = take_frame(), b = take_frame();
     if (a == FRAMES_NONE || b == FRAMES_NONE)
         return ktest_fail("no free frames");
-    int rc = mode()->map(&vm.kernel_as, va, a, PAGE_SIZE, PAGING_PROT_READ | PAGING_PROT_WRITE,
-                         PAGING_PAGE_SIZE, 0);
+    int rc = vm_space_map(space(), va, a, PAGODA_PAGE_SIZE, PAGING_PROT_READ | PAGING_PROT_WRITE,
+                         PAGODA_PAGE_SIZE, 0);
     if (rc != PAGING_OK)
         return ktest_fail("map: %s", paging_error_name(rc));
     volatile uint32_t *p = (volatile uint32_t *)(uintptr_t)va;
@@ -269,14 +292,14 @@ enum ktest_result vmtest_invlpg_remap(struct ktest_context *ctx)
     uint32_t before = *p; /* the TLB now holds va -> a */
     bool rewritten = rewrite_leaf(va, b);
     uint32_t stale = *p;
-    __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+    invlpg(va);
     uint32_t fresh = *p;
     remap_observation = (struct remap_observation_t){0};
     remap_observation.ran = true;
     remap_observation.seen = stale;
     remap_observation.old_value = before;
     remap_observation.new_value = fresh;
-    mode()->unmap(&vm.kernel_as, va, PAGE_SIZE);
+    vm_space_unmap(space(), va, PAGODA_PAGE_SIZE);
     frames_free(frames(), a);
     frames_free(frames(), b);
     ktest_diag("frame A 0x%llx, frame B 0x%llx: before 0x%08x, entry rewritten without INVLPG "
@@ -322,24 +345,24 @@ enum ktest_result vmtest_write_read_only(struct ktest_context *ctx)
 
 enum ktest_result vmtest_execute_nx(struct ktest_context *ctx)
 {
-    if (!vm.pg.nx_enforced)
+    if (!pg()->nx_enforced)
         return ktest_skip(ctx, "%s",
-                          vm.pae ? "this CPU has no NX (execute-disable)"
+                          booted_pae() ? "this CPU has no NX (execute-disable)"
                                  : "two-level paging has no execute-disable bit");
     struct fault_record record;
-    uint32_t va = VM_TEST_VA + 2 * PAGE_SIZE;
+    uint32_t va = VM_TEST_VA + 2 * PAGODA_PAGE_SIZE;
     uint64_t frame = take_frame();
     if (frame == FRAMES_NONE)
         return ktest_fail("no free frame");
-    int rc = mode()->map(&vm.kernel_as, va, frame, PAGE_SIZE, PAGING_PROT_READ | PAGING_PROT_WRITE,
-                         PAGING_PAGE_SIZE, 0);
+    int rc = vm_space_map(space(), va, frame, PAGODA_PAGE_SIZE, PAGING_PROT_READ | PAGING_PROT_WRITE,
+                         PAGODA_PAGE_SIZE, 0);
     if (rc != PAGING_OK)
         return ktest_fail("map: %s", paging_error_name(rc));
     *(volatile uint8_t *)(uintptr_t)va = 0xC3; /* ret: harmless if it did run */
     fault_expect(EXC_PF, (uintptr_t)probe_exec_resume);
     probe_exec(va);
     bool caught = fault_take(&record);
-    mode()->unmap(&vm.kernel_as, va, PAGE_SIZE);
+    vm_space_unmap(space(), va, PAGODA_PAGE_SIZE);
     frames_free(frames(), frame);
     char decoded[160];
     if (!caught)
@@ -383,12 +406,12 @@ static enum ktest_result window_round_trip(uint64_t frame)
     if (!w.mapped || w.pa != frame)
         return ktest_fail("window VA 0x%08x maps 0x%llx, not 0x%llx", (unsigned)(uintptr_t)words,
                           (unsigned long long)w.pa, (unsigned long long)frame);
-    for (uint32_t i = 0; i < PAGE_SIZE / 4; i++)
+    for (uint32_t i = 0; i < PAGODA_PAGE_SIZE / 4; i++)
         words[i] = (uint32_t)(frame >> 12) ^ (i * 0x9E3779B9u);
     window_unmap(WINDOW_SLOT_CLIENT);
     words = frame_words(frame);
     uint32_t bad = 0;
-    for (uint32_t i = 0; i < PAGE_SIZE / 4; i++)
+    for (uint32_t i = 0; i < PAGODA_PAGE_SIZE / 4; i++)
         bad += words[i] != ((uint32_t)(frame >> 12) ^ (i * 0x9E3779B9u));
     ktest_diag("frame 0x%llx through window VA 0x%08x: %u of 1024 words wrong",
                (unsigned long long)frame, (unsigned)(uintptr_t)words, bad);
@@ -398,10 +421,10 @@ static enum ktest_result window_round_trip(uint64_t frame)
 enum ktest_result vmtest_frame_above_4g(struct ktest_context *ctx)
 {
     char size_text[24];
-    struct mem_setup *mem = bootmem_state();
-    if (!vm.pae && mem->withheld_bytes == 0)
+    struct mem_setup *mem = takeover_memory_state();
+    if (!booted_pae() && mem->withheld_bytes == 0)
         return ktest_skip(ctx, "two-level paging cannot reach frames above 4 GiB (none here)");
-    if (!vm.pae) {
+    if (!booted_pae()) {
         units_format_size(mem->withheld_bytes, size_text, sizeof(size_text));
         return ktest_skip(ctx, "two-level paging cannot reach frames above 4 GiB (%s withheld)",
                           size_text);
@@ -422,14 +445,14 @@ enum ktest_result vmtest_frame_above_4g(struct ktest_context *ctx)
 
 enum ktest_result vmtest_high_memory(struct ktest_context *ctx)
 {
-    struct mem_setup *mem = bootmem_state();
+    struct mem_setup *mem = takeover_memory_state();
     uint64_t frame = frames_alloc(&mem->frames, FRAMES_BELOW_4G); /* the highest low frame */
     if (frame == FRAMES_NONE)
         return ktest_fail("no free frame below 4 GiB");
     if (vm_in_direct_map(frame)) {
         frames_free(&mem->frames, frame);
         return ktest_skip(ctx, "all RAM below 4 GiB is in the direct map (ends 0x%llx)",
-                          (unsigned long long)vm.direct_map_end);
+                          (unsigned long long)vm_phys_direct_end());
     }
     enum ktest_result r = window_round_trip(frame);
     frames_free(&mem->frames, frame);
@@ -441,30 +464,30 @@ enum ktest_result vmtest_churn_audit(struct ktest_context *ctx)
     (void)ctx;
     static uint64_t held[CHURN_PAGES];
     struct paging_counters before, during, after;
-    struct mem_setup *mem = bootmem_state();
+    struct mem_setup *mem = takeover_memory_state();
     char msg[160];
     uint64_t free_before = frames_free_count(&mem->frames);
     uint32_t remaps_before = window_remaps();
-    vm_counters(&before);
+    counters(&before);
     for (uint32_t i = 0; i < CHURN_PAGES; i++) {
         held[i] = take_frame();
         uint32_t va = VM_TEST_VA + i * CHURN_STRIDE;
         int rc = held[i] == FRAMES_NONE
                      ? PAGING_ERR_NO_MEMORY
-                     : mode()->map(&vm.kernel_as, va, held[i], PAGE_SIZE,
-                                   PAGING_PROT_READ | PAGING_PROT_WRITE, PAGING_PAGE_SIZE, 0);
+                     : vm_space_map(space(), va, held[i], PAGODA_PAGE_SIZE,
+                                   PAGING_PROT_READ | PAGING_PROT_WRITE, PAGODA_PAGE_SIZE, 0);
         if (rc != PAGING_OK)
             return ktest_fail("page %u: %s", i, paging_error_name(rc));
         *(volatile uint32_t *)(uintptr_t)va = i;
     }
-    vm_counters(&during);
+    counters(&during);
     uint32_t wrong = 0;
     for (uint32_t i = 0; i < CHURN_PAGES; i++) {
         wrong += frame_words(held[i])[0] != i;
-        mode()->unmap(&vm.kernel_as, VM_TEST_VA + i * CHURN_STRIDE, PAGE_SIZE);
+        vm_space_unmap(space(), VM_TEST_VA + i * CHURN_STRIDE, PAGODA_PAGE_SIZE);
         frames_free(&mem->frames, held[i]);
     }
-    vm_counters(&after);
+    counters(&after);
     ktest_diag("%u pages over %u MiB: tables %u -> %u -> %u (allocs +%u, frees +%u); "
                "INVLPG +%u; window remaps +%u",
                CHURN_PAGES, CHURN_PAGES * (CHURN_STRIDE >> 20),

@@ -2,7 +2,7 @@
 #ifndef PAGODA_VMTEST_H
 #define PAGODA_VMTEST_H
 
-#include "../vm/vm_selftest.h"
+#include "pse36test.h"
 #include "ktest.h"
 
 enum ktest_result vmtest_mode(struct ktest_context *ctx);
@@ -33,6 +33,6 @@ enum ktest_result vmtest_churn_audit(struct ktest_context *ctx);
         {"paging: high memory outside the direct map through the window", vmtest_high_memory},     \
         {"paging: table churn, then counters and allocator audit", vmtest_churn_audit},            \
         {"paging: 4 MiB of RAM above 4 GiB through a PSE-36 page (two-level)",                     \
-         vm_selftest_pse36_high_ram},
+         vmtest_pse36_high_ram},
 
 #endif

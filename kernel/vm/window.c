@@ -1,7 +1,9 @@
 #include "window.h"
 
-#include "../paging/pte_bits.h"
-#include "layout.h"
+#include "../arch/layout.h"
+#include "../arch/pte_bits.h"
+#include "../arch/x86.h"
+#include "pagoda/page.h"
 
 _Static_assert(WINDOW_SLOT_COUNT_USED <= VM_WINDOW_SLOTS, "more window slots used than exist");
 
@@ -13,7 +15,7 @@ typedef uint64_t __attribute__((aligned(8))) window_entry64;
 
 static struct {
     volatile void *ptes; /* entry of slot 0 */
-    bool pae;
+    unsigned entry_bytes;
     bool nx;
     bool ready;
     uint32_t remaps;
@@ -22,21 +24,17 @@ static struct {
 
 static uint32_t slot_va(enum window_slot slot)
 {
-    return VM_WINDOW_BASE + (uint32_t)slot * 4096u;
-}
-
-static void invlpg(uint32_t va)
-{
-    __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+    return VM_WINDOW_BASE + (uint32_t)slot * PAGODA_PAGE_SIZE;
 }
 
 static void window_set_entry(enum window_slot slot, uint64_t entry)
 {
     if (!window.ready) {
         window.ptes = &boot_window_pt[BOOT_WINDOW_FIRST_PTE];
+        window.entry_bytes = BOOT_PDE_SIZE;
         window.ready = true;
     }
-    if (window.pae)
+    if (window.entry_bytes == 8)
         __atomic_store_n(&((volatile window_entry64 *)window.ptes)[slot], entry, __ATOMIC_RELAXED);
     else
         ((volatile uint32_t *)window.ptes)[slot] = (uint32_t)entry;
@@ -45,8 +43,8 @@ static void window_set_entry(enum window_slot slot, uint64_t entry)
 
 void *window_map(enum window_slot slot, uint64_t phys)
 {
-    uint64_t frame = phys & ~(uint64_t)0xFFF;
-    if (!window.pae && frame >= (1ull << 32))
+    uint64_t frame = pagoda_page_down(phys);
+    if (window.entry_bytes != 8 && frame >= (1ull << 32))
         return 0;
     uint64_t entry = frame | PTE_P | PTE_RW;
     if (window.nx)
@@ -57,7 +55,7 @@ void *window_map(enum window_slot slot, uint64_t phys)
         window.current[slot] = entry;
         window.remaps++;
     }
-    return (void *)(uintptr_t)(slot_va(slot) + (uint32_t)(phys & 0xFFF));
+    return (void *)(uintptr_t)(slot_va(slot) + (uint32_t)(phys & PAGODA_PAGE_MASK));
 }
 
 void window_unmap(enum window_slot slot)
@@ -66,10 +64,10 @@ void window_unmap(enum window_slot slot)
     window.current[slot] = 0;
 }
 
-void window_use_table(volatile void *pte_base, bool pae, bool nx)
+void window_use_table(volatile void *pte_base, unsigned entry_bytes, bool nx)
 {
     window.ptes = pte_base;
-    window.pae = pae;
+    window.entry_bytes = entry_bytes;
     window.nx = nx;
     window.ready = true;
     for (unsigned slot = 0; slot < WINDOW_SLOT_COUNT_USED; slot++)

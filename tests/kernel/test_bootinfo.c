@@ -46,8 +46,8 @@ static void test_header_errors(void)
     f.info.magic ^= 1;
     expect_reject(&f, "magic", "a wrong magic");
     fixture_init(&f);
-    f.info.version = 2;
-    expect_reject(&f, "version 2", "an unknown version");
+    f.info.version = PAGODA_BOOT_INFO_VERSION + 1;
+    expect_reject(&f, "version 3", "an unknown version");
     fixture_init(&f);
     f.info.size = 100;
     expect_reject(&f, "size 100", "a short size");
@@ -104,8 +104,8 @@ static void test_other_errors(void)
     f.info.cmdline = 0;
     expect_reject(&f, "null address", "a null cmdline with a size");
     fixture_init(&f);
-    f.info.range_count = 17;
-    expect_reject(&f, "range_count 17", "too many ranges");
+    f.info.range_count = PAGODA_MAX_RANGES + 1;
+    expect_reject(&f, "range_count 33", "too many ranges");
     fixture_init(&f);
     f.info.ranges[0].kind = 99;
     expect_reject(&f, "unknown kind 99", "an unknown range kind");

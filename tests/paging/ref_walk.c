@@ -2,7 +2,7 @@
 
 #include <stdio.h>
 
-/* SDM bit positions, spelled out here on purpose (independent of kernel/paging/pte_bits.h). */
+/* SDM bit positions, spelled out here on purpose (independent of kernel/arch/pte_bits.h). */
 #define SDM_P        (1ull << 0)
 #define SDM_RW       (1ull << 1)
 #define SDM_US       (1ull << 2)

@@ -255,6 +255,16 @@ static void sim_write_cr4(void *ctx, uint32_t cr4)
         tlb_flush(sim, false);
 }
 
+/* The simulated CPU has no CR0.PG to clear: the loads just happen in the order the kernel's
+ * paging-off switch does them. */
+static void sim_load_tables(void *ctx, uint32_t cr3, uint32_t cr4)
+{
+    struct sim *sim = ctx;
+    if (sim->cr4 != cr4)
+        sim_write_cr4(ctx, cr4);
+    sim_write_cr3(ctx, cr3);
+}
+
 static uint64_t sim_read_efer(void *ctx)
 {
     return ((struct sim *)ctx)->efer;
@@ -277,6 +287,7 @@ struct paging_env sim_env(struct sim *sim, bool pse, bool pae, bool pge, bool nx
         .free_table = sim_free_table,
         .table_ptr = sim_table_ptr,
         .write_cr3 = sim_write_cr3,
+        .load_tables = sim_load_tables,
         .invlpg = sim_invlpg,
         .read_cr4 = sim_read_cr4,
         .write_cr4 = sim_write_cr4,

@@ -1,6 +1,10 @@
-/* Shared by the parts of kernel/compare/: records, the test frames, the two modes' results. */
-#ifndef PAGODA_COMPARE_INTERNAL_H
-#define PAGODA_COMPARE_INTERNAL_H
+/*
+ * What the parts of kernel/compare/ share, below them all: the record writers, the test frames,
+ * the run's settings and the two modes' results for the screen table. compare.c runs the parts;
+ * the parts (compare_struct.c, compare_time.c) only write here.
+ */
+#ifndef PAGODA_COMPARE_RECORD_H
+#define PAGODA_COMPARE_RECORD_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -30,6 +34,9 @@ struct compare_frames {
 };
 extern struct compare_frames compare_frames;
 uint64_t compare_frame(uint32_t page);
+/* Takes the test frames from the allocator once for both modes, and gives them back. */
+bool compare_take_frames(void);
+void compare_give_frames_back(void);
 
 extern bool compare_short;
 extern unsigned compare_failures;
@@ -45,12 +52,11 @@ __attribute__((format(printf, 2, 3))) void compare_info(const char *key, const c
 /* Serial only (the screen gets the table). */
 __attribute__((format(printf, 1, 2))) void compare_serial(const char *fmt, ...);
 
-/* Structural metrics of the live mode (compare_struct.c). */
-void compare_struct_run(enum compare_mode mode);
-/* Timing metrics of the live mode, one round (compare_time.c). */
-void compare_time_setup(void);
-void compare_time_round(enum compare_mode mode);
-void compare_time_report(void);
+const char *compare_mode_name(enum compare_mode mode); /* "2level", "pae" */
+/* Structural values recorded so far, and how many differed from the arithmetic. */
+void compare_structural_counts(unsigned *count, unsigned *mismatches);
+/* v hundredths as "12.34". */
+void compare_hundredths(char *buf, size_t size, uint32_t v);
 /* For the screen table. */
 struct compare_summary {
     uint64_t bytes[COMPARE_MODES][4][2]; /* layout x {4k, large} */

@@ -1,7 +1,8 @@
 /*
- * The kernel's virtual address layout (3 GiB / 1 GiB split), shared by entry.S and C.
+ * The kernel's virtual address layout (3 GiB / 1 GiB split), shared by entry.S (which builds the
+ * boot page directory from it), the linker script's numbers and kernel/vm.
  *
- *   0x00000000 - 0xBFFFFFFF  user half: empty for now (page 0 is never mapped)
+ *   0x00000000 - 0xBFFFFFFF  user half: each process's own (include/pagoda/user_layout.h)
  *   0xC0000000 - 0xF7FFFFFF  direct map: physical 0 .. 896 MiB at VA = phys + 0xC0000000 (only
  *                            the RAM below that which the map reports; large pages). The kernel
  *                            image lives inside it: kernel symbol = phys + 0xC0000000.
@@ -13,20 +14,19 @@
  * 896 MiB is Linux's i386 "lowmem": what is left of the 1 GiB kernel half after room for the
  * window and device mappings.
  */
-#ifndef PAGODA_VM_LAYOUT_H
-#define PAGODA_VM_LAYOUT_H
+#ifndef PAGODA_ARCH_LAYOUT_H
+#define PAGODA_ARCH_LAYOUT_H
 
-#include "../arch/x86_bits.h"
+#include "pagoda/user_layout.h"
+#include "x86_bits.h"
 
-#define KERNEL_VIRT_BASE X86_U(0xC0000000)
+#define KERNEL_VIRT_BASE PAGODA_USER_END /* the kernel half starts where the user half ends */
 #define KERNEL_PHYS_BASE X86_U(0x00100000)
 #define DIRECT_MAP_MAX   X86_U(0x38000000) /* 896 MiB */
 #define VM_MMIO_START    X86_U(0xF8000000)
 #define VM_MMIO_END      X86_U(0xFFC00000)
 #define VM_WINDOW_BASE   X86_U(0xFFE00000)
 #define VM_WINDOW_SLOTS  16
-/* Scratch addresses the self-tests map and unmap in the (otherwise empty) user half. */
-#define VM_TEST_VA X86_U(0x40000000)
 
 /* The boot page directory (32-bit paging, 4 MiB PSE pages) built by entry.S. */
 #define BOOT_LARGE_PAGE_SHIFT 22
@@ -49,7 +49,7 @@
 #define BOOT_COPY_CMDLINE_TOO_LARGE X86_U(4)
 #define BOOT_COPY_CMDLINE_ABOVE_4G  X86_U(8)
 
-/* Offsets into struct pagoda_boot_info for entry.S (checked in vm/boot_copy.c). */
+/* Offsets into struct pagoda_boot_info for entry.S (pinned by PAGODA_ASSERT_OFFSET in main.c). */
 #define BOOT_INFO_OFF_MEMORY_MAP      16
 #define BOOT_INFO_OFF_MEMORY_MAP_SIZE 24
 #define BOOT_INFO_OFF_CMDLINE_SIZE    108

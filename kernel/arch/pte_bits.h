@@ -13,7 +13,7 @@
 #include <stdint.h>
 #endif
 
-#include "../arch/x86_bits.h"
+#include "x86_bits.h"
 
 /* Bits 0-8: identical in PDEs and PTEs of both formats. */
 #define PTE_P   (X86_ULL(1) << 0) /* present */

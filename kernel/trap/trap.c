@@ -1,12 +1,14 @@
-#include "exception.h"
+#include "trap.h"
 
+#include "../arch/exc_decode.h"
+#include "../arch/pic.h"
+#include "../arch/tss.h"
+#include "../arch/x86.h"
 #include "../console/console.h"
 #include "../console/serial.h"
 #include "../kernel.h"
-#include "../vm/vm.h"
-#include "exc_decode.h"
-#include "pic.h"
-#include "x86.h"
+#include "../vm/space.h"
+#include "idt.h"
 
 #define IRQ_FIRST_VECTOR PIC_MASTER_VECTOR
 #define IRQ_LAST_VECTOR  (PIC_SLAVE_VECTOR + 7)
@@ -42,14 +44,46 @@ bool fault_take(struct fault_record *record)
     return caught;
 }
 
-uint32_t exception_irq_count(void)
+uint32_t trap_irq_count(void)
 {
     return irq_count;
 }
 
+/* entry.S / isr.S: the double-fault task's entry, which calls double_fault_task. */
+extern void double_fault_task_entry(void);
+
+void trap_init(void)
+{
+    idt_init();
+    tss_init((uint32_t)(uintptr_t)double_fault_task_entry);
+}
+
+/* The walk of va through the tables the CPU uses, level by level. */
+static void print_walk(uint32_t va)
+{
+    char text[640];
+    const struct vm_space *space = vm_space_current();
+    if (!space) {
+        kprintf("  (paging: the boot page directory is active; no walk)\n");
+        return;
+    }
+    struct paging_walk walk;
+    vm_space_translate(space, va, &walk);
+    paging_walk_describe(&walk, text, sizeof(text));
+    kprintf("  walk of 0x%08x through the %s tables (CR3 0x%08x):\n", va,
+            vm_space_paging(space)->mode->name, read_cr3());
+    for (char *line = text; *line;) {
+        char *end = line;
+        while (*end && *end != '\n')
+            end++;
+        kprintf("  %.*s\n", (int)(end - line), line);
+        line = *end ? end + 1 : end;
+    }
+}
+
 static void report_registers(const struct isr_frame *f)
 {
-    uint32_t esp = (uint32_t)(uintptr_t)&f->eflags + sizeof(f->eflags);
+    uint32_t esp = isr_frame_esp(f);
     kprintf("  EIP=%08x  CS=%04x  EFLAGS=%08x%s%s\n", f->eip, f->cs & 0xFFFFu, f->eflags,
             (f->eflags & EFLAGS_IF) ? " IF" : "", (f->eflags & EFLAGS_TF) ? " TF" : "");
     kprintf("  EAX=%08x  EBX=%08x  ECX=%08x  EDX=%08x\n", f->eax, f->ebx, f->ecx, f->edx);
@@ -75,9 +109,31 @@ static void report_exception(const struct isr_frame *f, uint32_t cr2)
     if (f->vector == EXC_PF) {
         kprintf("  CR2=%08x (the linear address that faulted), %s mode\n", cr2,
                 (f->error_code & PF_ERR_USER) ? "user" : "kernel");
-        vm_print_walk(cr2);
+        print_walk(cr2);
     }
     report_registers(f);
+}
+
+/* The interrupted task's registers are in tss_main: the CPU saved them there on the switch. */
+void double_fault_task(uint32_t error_code);
+
+void double_fault_task(uint32_t error_code)
+{
+    const struct tss32 *t = &tss_main;
+    console_set_color(CONSOLE_BAD);
+    kprintf("\n*** CPU exception %u: %s %s (on its own task and stack) ***\n", EXC_DF,
+            exc_mnemonic(EXC_DF), exc_name(EXC_DF));
+    console_set_color(CONSOLE_NORMAL);
+    kprintf("  an exception happened while delivering another one; error code 0x%x\n", error_code);
+    kprintf("  interrupted task: EIP=%08x CS=%04x EFLAGS=%08x ESP=%08x\n", t->eip, t->cs, t->eflags,
+            t->esp);
+    kprintf("  EAX=%08x EBX=%08x ECX=%08x EDX=%08x ESI=%08x EDI=%08x EBP=%08x\n", t->eax, t->ebx,
+            t->ecx, t->edx, t->esi, t->edi, t->ebp);
+    kprintf("  CR0=%08x CR2=%08x CR3=%08x CR4=%08x\n", read_cr0(), read_cr2(), read_cr3(),
+            read_cr4());
+    if (kernel_stop_exits_qemu)
+        kprintf("not ok - double fault\nBail out! double fault\n");
+    kernel_stop(true);
 }
 
 static bool take_expected(struct isr_frame *f, uint32_t cr2)
@@ -118,7 +174,7 @@ void isr_dispatch(struct isr_frame *frame)
         kernel_stop(true);
     }
     report_exception(frame, cr2);
-    if (kernel_test_mode)
+    if (kernel_stop_exits_qemu)
         kprintf("not ok - unexpected CPU exception %u (%s)\nBail out! unexpected exception\n",
                 frame->vector, exc_mnemonic(frame->vector));
     kernel_stop(true);

@@ -3,7 +3,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "x86_bits.h"
+#include "../arch/x86_bits.h"
 
 #define IDT_GATE_PRESENT        0x80u
 #define IDT_GATE_INTERRUPT32    0x0Eu /* interrupts stay off inside handlers */

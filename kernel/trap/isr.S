@@ -1,9 +1,9 @@
 /*
- * Interrupt entry stubs: every vector pushes the same frame (struct isr_frame in exception.h):
+ * Interrupt entry stubs: every vector pushes the same frame (struct isr_frame in arch/trapframe.h):
  * a zero where the CPU pushes no error code, then the vector, then the general registers and
  * data segments, so one C dispatcher serves every vector.
  */
-#include "x86_bits.h"
+#include "../arch/x86_bits.h"
 
 #define ISR_VECTOR_COUNT 48
 
@@ -81,7 +81,7 @@ isr_common:
     addl $8, %esp /* vector and error code */
     iretl
 
-/* Entry of the double-fault task (tss.c): the CPU pushed the error code on the task's fresh
+/* Entry of the double-fault task (arch/tss.c runs it; trap.c reports): the CPU pushed the error code on the task's fresh
  * stack, which makes it the C function's first argument once `call` adds a return address. */
     .global double_fault_task_entry
 double_fault_task_entry:

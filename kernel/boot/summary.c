@@ -1,16 +1,18 @@
 #include "summary.h"
 
 #include "../arch/cpu.h"
+#include "../arch/layout.h"
 #include "../arch/x86.h"
-#include "../boot/bootinfo.h"
-#include "../boot/bootmem.h"
-#include "../boot/phase.h"
-#include "../boot/units.h"
+#include "../console/console.h"
 #include "../mem/memmap.h"
-#include "../vm/layout.h"
-#include "../vm/vm.h"
-#include "console.h"
+#include "../vm/format.h"
+#include "../vm/kernel_half.h"
+#include "bootinfo.h"
 #include "fmt.h"
+#include "pagoda/page.h"
+#include "phase.h"
+#include "takeover.h"
+#include "units.h"
 
 #define SUMMARY_KINDS_PER_LINE  3u
 #define SUMMARY_PHASES_PER_LINE 2u
@@ -52,7 +54,7 @@ static void show_machine(const struct bootlog_context *ctx)
 
 static void show_memory(void)
 {
-    const struct mem_setup *mem = bootmem_state();
+    const struct mem_setup *mem = takeover_memory_state();
     uint64_t totals[MEMMAP_KIND_COUNT];
     char size_text[24];
     memmap_totals(&mem->map, totals);
@@ -77,44 +79,45 @@ static void show_memory(void)
     }
 }
 
-static void show_tables(const char *label, const uint32_t *tables)
+static void show_tables(const struct paging *pg, const char *label, const uint32_t *tables)
 {
     uint32_t total = 0;
     console_screen_printf(CONSOLE_NORMAL, "  %-22s", label);
-    for (unsigned level = 0; level < vm.pg.mode->levels; level++) {
-        console_screen_printf(CONSOLE_NORMAL, " %s %u", vm.pg.mode->level_names[level],
+    for (unsigned level = 0; level < pg->mode->levels; level++) {
+        console_screen_printf(CONSOLE_NORMAL, " %s %u", pg->mode->level_names[level],
                               tables[level]);
         total += tables[level];
     }
-    console_screen_printf(CONSOLE_NORMAL, " = %u pages (%u KiB)\n", total, total * 4u);
+    console_screen_printf(CONSOLE_NORMAL, " = %u pages (%u KiB)\n", total,
+                          total * (PAGODA_PAGE_SIZE / 1024u));
 }
 
 static void show_paging(void)
 {
+    const struct vm_format_choice *choice = vm_format_chosen();
+    const struct paging *pg = vm_format_boot();
+    const struct vm_kernel_half_report *half = vm_kernel_half_report();
     heading("Paging");
-    if (!vm.active) {
-        line("  %s\n", "not active");
-        return;
-    }
     struct paging_counters counters;
-    vm_counters(&counters);
-    console_screen_printf(CONSOLE_GOOD, "  %s", vm.pg.mode->name);
-    console_screen_printf(vm.fallback ? CONSOLE_WARN : CONSOLE_NORMAL, " (%s)\n", vm.why);
+    pg->mode->counters(pg, &counters);
+    console_screen_printf(CONSOLE_GOOD, "  %s", pg->mode->name);
+    console_screen_printf(choice->fallback ? CONSOLE_WARN : CONSOLE_NORMAL, " (%s)\n",
+                          choice->why);
     console_screen_printf(CONSOLE_NORMAL,
                           "  NX %s, global pages %s, CR0.WP %s, write-combining %s\n",
-                          vm.pg.nx_enforced ? "enforced"
-                          : vm.pae          ? "not on this CPU"
-                                            : "not in this format",
-                          vm.pg.global_enabled ? "on" : "off", (read_cr0() & CR0_WP) ? "on" : "off",
-                          vm.pg.env.pat_available ? "via PAT" : "not available");
+                          pg->nx_enforced ? "enforced"
+                          : choice->pae   ? "not on this CPU"
+                                          : "not in this format",
+                          pg->global_enabled ? "on" : "off", (read_cr0() & CR0_WP) ? "on" : "off",
+                          pg->env.pat_available ? "via PAT" : "not available");
     char size_text[24];
-    units_format_size(vm.direct_map_end, size_text, sizeof(size_text));
+    units_format_size(half->direct_map_end, size_text, sizeof(size_text));
     console_screen_printf(
         CONSOLE_NORMAL, "  direct map of the first %s at 0x%08x, %u KiB pages\n", size_text,
         KERNEL_VIRT_BASE,
-        (unsigned)((vm.pg.large_pages ? vm.pg.mode->large_page_size : 4096u) >> 10));
-    show_tables("tables (direct map):", vm.direct_map_tables);
-    show_tables("tables (in use now):", counters.tables);
+        (unsigned)((pg->large_pages ? pg->mode->large_page_size : PAGODA_PAGE_SIZE) >> 10));
+    show_tables(pg, "tables (kernel half):", half->built_tables);
+    show_tables(pg, "tables (in use now):", counters.tables);
 }
 
 static void show_phases(const struct bootlog_context *ctx)
@@ -153,7 +156,7 @@ void summary_show(const struct bootlog_context *ctx)
             "record\n");
     console_screen_clear();
     console_screen_printf(CONSOLE_HEADING, "Pagoda booted: i686 kernel, higher half, %s paging\n",
-                          vm.pg.mode->name);
+                          vm_format_boot()->mode->name);
     heading("Machine");
     show_machine(ctx);
     show_memory();

@@ -4,11 +4,13 @@
  * PSE-36 page, write a signature into it, read it back, and check that the same offsets below
  * 4 GiB (where a CPU that ignored PDE bits 20:13 would have written) did not change.
  */
-#include "vm_selftest.h"
+#include "pse36test.h"
 
-#include "../boot/bootmem.h"
-#include "../paging/pte_bits.h"
-#include "vm.h"
+#include "../arch/pte_bits.h"
+#include "../boot/takeover.h"
+#include "../vm/kernel_half.h"
+#include "../vm/window.h"
+#include "pagoda/page.h"
 
 #define PSE36_TEST_VA     0x80000000u /* user half, clear of the other tests' scratch pages */
 #define PSE36_PAGE        (4u << 20)
@@ -19,7 +21,7 @@
 /* The first 4 MiB-aligned stretch of usable RAM at or above 4 GiB. */
 static bool find_high_chunk(uint64_t *chunk)
 {
-    const struct memmap *map = &bootmem_state()->map;
+    const struct memmap *map = &takeover_memory_state()->map;
     for (uint32_t i = 0; i < map->count; i++) {
         const struct memmap_entry *e = &map->entries[i];
         if (e->kind != MEMMAP_USABLE || e->end <= FOUR_GIB)
@@ -39,17 +41,18 @@ static uint32_t signature(uint64_t chunk, unsigned i)
     return 0x5e360000u ^ (uint32_t)(chunk >> 32) << 8 ^ i;
 }
 
+/* Through the window, never the direct map: the alias may be a page the kernel leaves unmapped
+ * on purpose (a stack guard page). */
 static uint32_t read_low_word(uint64_t phys)
 {
-    const volatile uint32_t *p = vm_phys_ptr(phys);
+    const volatile uint32_t *p = window_map(WINDOW_SLOT_CLIENT, phys);
     return p ? *p : 0;
 }
 
 static enum ktest_result round_trip(uint64_t chunk)
 {
-    const struct paging_mode *m = vm.pg.mode;
     struct paging_walk w;
-    m->translate(&vm.kernel_as, PSE36_TEST_VA + 0x1234u, &w);
+    vm_space_translate(vm_kernel_space(), PSE36_TEST_VA + 0x1234u, &w);
     uint64_t pde = w.level[0].entry;
     uint64_t high = (pde & PTE32_PSE36_HIGH_MASK) >> PTE32_PSE36_SHIFT;
     ktest_diag("PDE 0x%08llx: bits 20:13 = 0x%llx -> phys 0x%llx", (unsigned long long)pde,
@@ -82,17 +85,18 @@ static enum ktest_result round_trip(uint64_t chunk)
     return KTEST_PASS;
 }
 
-enum ktest_result vm_selftest_pse36_high_ram(struct ktest_context *ctx)
+enum ktest_result vmtest_pse36_high_ram(struct ktest_context *ctx)
 {
-    const struct paging_mode *m = vm.pg.mode;
-    if (vm.pae)
+    struct vm_space *space = vm_kernel_space();
+    const struct paging *pg = vm_space_paging(space);
+    if (pg->mode == &paging_mode_pae)
         return ktest_skip(ctx, "PAE maps RAM above 4 GiB with ordinary pages (window test)");
     uint64_t chunk;
     if (!find_high_chunk(&chunk))
         return ktest_skip(ctx, "no usable RAM above 4 GiB on this machine (try -m 6G)");
     uint32_t rw = PAGING_PROT_READ | PAGING_PROT_WRITE;
-    int rc = m->map(&vm.kernel_as, PSE36_TEST_VA, chunk, PSE36_PAGE, rw, PAGING_SIZE_AUTO, 0);
-    if (!vm.pg.env.pse36_available) {
+    int rc = vm_space_map(space, PSE36_TEST_VA, chunk, PSE36_PAGE, rw, PAGING_SIZE_AUTO, 0);
+    if (!pg->env.pse36_available) {
         if (rc != PAGING_ERR_PHYS)
             return ktest_fail("without PSE-36, mapping 0x%llx gave %s, not PAGING_ERR_PHYS",
                               (unsigned long long)chunk, paging_error_name(rc));
@@ -102,11 +106,11 @@ enum ktest_result vm_selftest_pse36_high_ram(struct ktest_context *ctx)
     if (rc != PAGING_OK)
         return ktest_fail("mapping 0x%llx with PSE-36: %s", (unsigned long long)chunk,
                           paging_error_name(rc));
-    int small = m->map(&vm.kernel_as, PSE36_TEST_VA + PSE36_PAGE, chunk, PAGING_PAGE_SIZE, rw,
-                       PAGING_PAGE_SIZE, 0);
-    int cut = m->unmap(&vm.kernel_as, PSE36_TEST_VA + PAGING_PAGE_SIZE, PAGING_PAGE_SIZE);
+    int small = vm_space_map(space, PSE36_TEST_VA + PSE36_PAGE, chunk, PAGODA_PAGE_SIZE, rw,
+                             PAGODA_PAGE_SIZE, 0);
+    int cut = vm_space_unmap(space, PSE36_TEST_VA + PAGODA_PAGE_SIZE, PAGODA_PAGE_SIZE);
     enum ktest_result result = round_trip(chunk);
-    int undo = m->unmap(&vm.kernel_as, PSE36_TEST_VA, PSE36_PAGE);
+    int undo = vm_space_unmap(space, PSE36_TEST_VA, PSE36_PAGE);
     if (undo != PAGING_OK)
         return ktest_fail("unmapping the PSE-36 page: %s", paging_error_name(undo));
     if (result == KTEST_PASS && (small != PAGING_ERR_PHYS || cut != PAGING_ERR_PHYS))
