@@ -10,6 +10,7 @@ Every failure is printed under its point, naming both files, the header or symbo
 """
 
 import os
+import subprocess
 import sys
 import tempfile
 
@@ -134,7 +135,12 @@ def self_test(tap):
 
 
 def build_test(tap, args):
-    graph = layers.read_build(args.build)
+    try:
+        graph = layers.read_build(args.build)
+    except (OSError, RuntimeError, ValueError, subprocess.CalledProcessError) as e:
+        detail = getattr(e, "stderr", None) or ""
+        tap.check(False, "read the build", [str(e), *detail.splitlines()])
+        return
     units = graph.units()
     uses = sum(len(u) for u in graph.uses.values())
     tap.check({"kernel/main", "loader/main", "kernel/paging/paging_core", "lib/fmt"} <= set(units)
