@@ -28,7 +28,7 @@
 #include "panic.h"
 #include "test/crash.h"
 #include "test/selftest.h"
-#include "trap/trap.h"
+#include "trap/idt.h"
 #include "vm/format.h"
 #include "vm/mmio.h"
 
@@ -134,7 +134,7 @@ void kernel_main(void)
     /* Own descriptor tables before touching the boot info: from here on a fault is reported
      * instead of triple-faulting through the loader's empty IDT. */
     gdt_init();
-    trap_init();
+    idt_init();
     kprintf("\npagoda kernel: entered at the higher half, boot info was at 0x%08x\n",
             entry_state.boot_info);
     struct pagoda_boot_info *info = checked_boot_info();
@@ -150,12 +150,15 @@ void kernel_main(void)
     cpu_clear_features(options.clear_cpuid);
     bootlog_cleared_features(options.clear_cpuid);
     struct tsc_calibration tsc = tsc_calibrate();
-    takeover_memory(info, options.paging);
+    if (!takeover_memory(info, options.paging)) {
+        bootlog_memory_layer();
+        panic("the memory layer could not start (see above): no frames for page tables");
+    }
     quiet_local_apic();
     attach_framebuffer(&info->framebuffer);
     console_set_color(CONSOLE_HEADING);
-    kprintf("Pagoda kernel (i686, higher half, %s paging, mode=%s)\n",
-            vm_format_boot()->mode->name, cmdline_mode_name(options.mode));
+    kprintf("Pagoda kernel (i686, higher half, %s paging, mode=%s)\n", vm_format_boot()->mode->name,
+            cmdline_mode_name(options.mode));
     console_set_color(CONSOLE_NORMAL);
 
     struct bootlog_context ctx = {

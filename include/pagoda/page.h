@@ -6,7 +6,11 @@
 #define PAGODA_PAGE_H
 
 #define PAGODA_PAGE_SHIFT 12
-#define PAGODA_PAGE_SIZE  4096u
+#ifdef __ASSEMBLER__
+#define PAGODA_PAGE_SIZE 4096
+#else
+#define PAGODA_PAGE_SIZE 4096u
+#endif
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>

@@ -1,12 +1,12 @@
 /*
- * What the CPU looked like when the loader jumped to _start, recorded by entry.S before the
+ * What the CPU looked like when the loader jumped to _start, recorded by start.S before the
  * kernel changes anything, so the self-tests can check the boot ABI's promises (paging off,
  * caches on, CR4 = 0, EFER = 0, interrupts off).
  */
 #ifndef PAGODA_ENTRY_STATE_H
 #define PAGODA_ENTRY_STATE_H
 
-/* PAGODA_BOOT_MAGIC for entry.S, which cannot include the C ABI header; checked below. */
+/* PAGODA_BOOT_MAGIC for start.S, which cannot include the C ABI header; checked below. */
 #define ENTRY_BOOT_MAGIC 0x41444750
 
 #define ENTRY_STATE_MAGIC        0
@@ -28,7 +28,7 @@
 
 #include "pagoda/boot_info.h"
 
-_Static_assert(ENTRY_BOOT_MAGIC == PAGODA_BOOT_MAGIC, "entry.S checks the wrong magic");
+_Static_assert(ENTRY_BOOT_MAGIC == PAGODA_BOOT_MAGIC, "start.S checks the wrong magic");
 
 struct entry_state {
     uint32_t magic;          /* EAX */
@@ -42,10 +42,10 @@ struct entry_state {
     uint32_t loader_esp;
 };
 
-_Static_assert(offsetof(struct entry_state, eflags) == ENTRY_STATE_EFLAGS, "entry.S layout");
+_Static_assert(offsetof(struct entry_state, eflags) == ENTRY_STATE_EFLAGS, "start.S layout");
 _Static_assert(offsetof(struct entry_state, efer_present) == ENTRY_STATE_EFER_PRESENT,
-               "entry.S layout");
-_Static_assert(sizeof(struct entry_state) == ENTRY_STATE_SIZE, "entry.S layout");
+               "start.S layout");
+_Static_assert(sizeof(struct entry_state) == ENTRY_STATE_SIZE, "start.S layout");
 
 extern struct entry_state entry_state;
 

@@ -1,5 +1,5 @@
 /*
- * The kernel's virtual address layout (3 GiB / 1 GiB split), shared by entry.S (which builds the
+ * The kernel's virtual address layout (3 GiB / 1 GiB split), shared by start.S (which builds the
  * boot page directory from it), the linker script's numbers and kernel/vm.
  *
  *   0x00000000 - 0xBFFFFFFF  user half: each process's own (include/pagoda/user_layout.h)
@@ -28,7 +28,7 @@
 #define VM_WINDOW_BASE   X86_U(0xFFE00000)
 #define VM_WINDOW_SLOTS  16
 
-/* The boot page directory (32-bit paging, 4 MiB PSE pages) built by entry.S. */
+/* The boot page directory (32-bit paging, 4 MiB PSE pages) built by start.S. */
 #define BOOT_LARGE_PAGE_SHIFT 22
 #define BOOT_PDE_COUNT        1024
 #define BOOT_PDE_SIZE         4
@@ -38,18 +38,18 @@
 /* Index of window slot 0 in the boot window page table (4 KiB pages of 4 bytes). */
 #define BOOT_WINDOW_FIRST_PTE ((VM_WINDOW_BASE >> 12) & 1023)
 
-/* Bounded copies entry.S makes of what the loader handed over (kernel .bss). */
+/* Bounded copies start.S makes of what the loader handed over (kernel .bss). */
 #define BOOT_COPY_INFO_MAX    2048
 #define BOOT_COPY_MAP_MAX     32768
 #define BOOT_COPY_CMDLINE_MAX 4096 /* bytes before the NUL: BOOTINFO_MAX_CMDLINE */
 
-/* Why entry.S could not copy something (boot_copy_problems bits). */
+/* Why start.S could not copy something (boot_copy_problems bits). */
 #define BOOT_COPY_MAP_TOO_LARGE     X86_U(1)
 #define BOOT_COPY_MAP_ABOVE_4G      X86_U(2)
 #define BOOT_COPY_CMDLINE_TOO_LARGE X86_U(4)
 #define BOOT_COPY_CMDLINE_ABOVE_4G  X86_U(8)
 
-/* Offsets into struct pagoda_boot_info for entry.S (pinned by PAGODA_ASSERT_OFFSET in main.c). */
+/* Offsets into struct pagoda_boot_info for start.S (pinned by PAGODA_ASSERT_OFFSET in main.c). */
 #define BOOT_INFO_OFF_MEMORY_MAP      16
 #define BOOT_INFO_OFF_MEMORY_MAP_SIZE 24
 #define BOOT_INFO_OFF_CMDLINE_SIZE    108

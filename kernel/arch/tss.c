@@ -6,7 +6,7 @@
 
 struct tss32 tss_main, tss_double_fault;
 
-/* entry.S: the double-fault stack, above its own unmapped guard page. */
+/* arch/boot_data.S: the double-fault stack, above its own unmapped guard page. */
 extern uint8_t double_fault_stack_top[];
 
 void tss_set_double_fault_cr3(uint32_t cr3)

@@ -17,7 +17,7 @@
 #define BOOTINFO_MAX_CMDLINE         4096u
 #define BOOTINFO_RSDP_V1_SIZE        20u
 
-/* What the boot ABI promises (everything the block points at lies below 4 GiB) and what entry.S
+/* What the boot ABI promises (everything the block points at lies below 4 GiB) and what start.S
  * can copy with paging off. */
 #define BOOTINFO_KERNEL_ADDRESS_LIMIT (1ull << 32)
 

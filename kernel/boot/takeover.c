@@ -2,10 +2,8 @@
 
 #include "../arch/layout.h"
 #include "../arch/x86.h"
-#include "../panic.h"
 #include "../vm/kernel_half.h"
 #include "../vm/phys.h"
-#include "bootlog.h"
 
 static struct mem_setup mem;
 static struct takeover_report report = {.status = MEM_SETUP_ERR_MEMMAP};
@@ -16,21 +14,20 @@ static void *boot_direct_map(void *ctx, uint64_t phys, size_t size)
     return vm_phys_range(phys, size);
 }
 
-void takeover_memory(const struct pagoda_boot_info *info, enum vm_paging_choice paging)
+bool takeover_memory(const struct pagoda_boot_info *info, enum vm_paging_choice paging)
 {
     uint64_t start = rdtsc();
     vm_format_choose(paging);
     report.raw_descriptors = (uint32_t)(info->memory_map_size / info->descriptor_size);
-    report.status = mem_setup_limited(&mem, info, DIRECT_MAP_MAX, vm_format_phys_limit(),
-                                      boot_direct_map, 0);
-    if (report.status != MEM_SETUP_OK) {
-        bootlog_memory_layer();
-        panic("the memory layer could not start (see above): no frames for page tables");
-    }
+    report.status =
+        mem_setup_limited(&mem, info, DIRECT_MAP_MAX, vm_format_phys_limit(), boot_direct_map, 0);
+    if (report.status != MEM_SETUP_OK)
+        return false;
     report.setup_cycles = rdtsc() - start;
     vm_init(&mem);
     report.reclaimed_frames = frames_add_reclaimable(&mem.frames, &mem.map);
     report.total_cycles = rdtsc() - start;
+    return true;
 }
 
 struct mem_setup *takeover_memory_state(void)

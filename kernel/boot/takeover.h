@@ -9,6 +9,7 @@
 #ifndef PAGODA_TAKEOVER_H
 #define PAGODA_TAKEOVER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "../mem/mem_setup.h"
@@ -23,8 +24,8 @@ struct takeover_report {
     uint64_t total_cycles;     /* ... + kernel address space, switch and reclaim */
 };
 
-/* Panics (after printing the memory layer's report) if the memory layer cannot start. */
-void takeover_memory(const struct pagoda_boot_info *info, enum vm_paging_choice paging);
+/* False, with nothing taken over, if the memory layer cannot start (the report says why). */
+bool takeover_memory(const struct pagoda_boot_info *info, enum vm_paging_choice paging);
 /* The memory layer as the takeover left it: the normalized map and the frame allocator. */
 struct mem_setup *takeover_memory_state(void);
 const struct takeover_report *takeover_report(void);

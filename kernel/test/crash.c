@@ -11,7 +11,8 @@
 #define CRASH_SELECTOR_PAST_GDT 0x28u
 /* No gate is installed for this vector: `int` through it is a #GP naming the IDT entry. */
 #define CRASH_ABSENT_VECTOR 0x80
-/* entry.S: the unmapped page below the boot stack. Writing it is what a stack overflow does. */
+/* arch/boot_data.S: the unmapped page below the boot stack. Writing it is what a stack overflow
+ * does. */
 extern char boot_stack_guard[];
 
 void crash_on_purpose(enum kernel_crash crash)

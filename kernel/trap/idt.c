@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../arch/tss.h"
 #include "../arch/x86_bits.h"
 
 #define IDT_GATE_PRESENT        0x80u
@@ -23,7 +24,9 @@ struct __attribute__((packed)) idt_pointer {
     uint32_t base;
 };
 
+/* isr.S: the stubs, and the double-fault task's entry. */
 extern const uint32_t isr_stub_table[IDT_STUB_COUNT];
+extern void double_fault_task_entry(void);
 
 static struct idt_gate idt[IDT_VECTOR_COUNT] __attribute__((aligned(8)));
 
@@ -40,6 +43,7 @@ void idt_init(void)
         };
     }
     /* #DF by task gate: its own stack and segments, whatever state caused it (tss.h). */
+    tss_init((uint32_t)(uintptr_t)double_fault_task_entry);
     idt[IDT_VECTOR_DOUBLE_FAULT] =
         (struct idt_gate){.selector = SEL_DF_TSS, .type_attr = IDT_GATE_PRESENT | IDT_GATE_TASK};
     struct idt_pointer pointer = {.limit = sizeof(idt) - 1, .base = (uint32_t)(uintptr_t)idt};

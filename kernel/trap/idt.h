@@ -6,7 +6,8 @@
 #define IDT_VECTOR_COUNT 256
 #define IDT_STUB_COUNT   48 /* 32 exceptions + 16 legacy PIC IRQs at 0x20..0x2f */
 
-/* Install interrupt gates for every stub; the other vectors stay not-present, so a stray
+/* Install interrupt gates for every stub and the double-fault task gate (filling the TSSs and
+ * loading the task register: needs the GDT); the other vectors stay not-present, so a stray
  * interrupt there shows up as a #GP whose error code names the IDT vector. */
 void idt_init(void);
 /* Mark a gate present or not (crash=df uses it to make #GP undeliverable). */

@@ -8,7 +8,6 @@
 #include "../console/serial.h"
 #include "../kernel.h"
 #include "../vm/space.h"
-#include "idt.h"
 
 #define IRQ_FIRST_VECTOR PIC_MASTER_VECTOR
 #define IRQ_LAST_VECTOR  (PIC_SLAVE_VECTOR + 7)
@@ -47,15 +46,6 @@ bool fault_take(struct fault_record *record)
 uint32_t trap_irq_count(void)
 {
     return irq_count;
-}
-
-/* entry.S / isr.S: the double-fault task's entry, which calls double_fault_task. */
-extern void double_fault_task_entry(void);
-
-void trap_init(void)
-{
-    idt_init();
-    tss_init((uint32_t)(uintptr_t)double_fault_task_entry);
 }
 
 /* The walk of va through the tables the CPU uses, level by level. */
@@ -115,8 +105,6 @@ static void report_exception(const struct isr_frame *f, uint32_t cr2)
 }
 
 /* The interrupted task's registers are in tss_main: the CPU saved them there on the switch. */
-void double_fault_task(uint32_t error_code);
-
 void double_fault_task(uint32_t error_code)
 {
     const struct tss32 *t = &tss_main;

@@ -12,7 +12,7 @@
 #include "vm_plan.h"
 #include "window.h"
 
-/* Linker script and entry.S. */
+/* Linker script and arch/boot_data.S. */
 extern const char kernel_text_start[], kernel_text_end[];
 extern const char kernel_rodata_start[], kernel_rodata_end[];
 extern const char kernel_data_start[], kernel_bss_end[];
@@ -46,9 +46,8 @@ static void append(const char *name, uint32_t va, uint64_t size, uint32_t prot)
     const struct vm_kernel_region *last = region_count ? &regions[region_count - 1] : 0;
     if (last && va < last->va + last->size)
         panic("vm: kernel region %s at 0x%08x overlaps %s", name, va, last->name);
-    regions[region_count++] =
-        (struct vm_kernel_region){.name = name, .va = va, .pa = KERNEL_PA(va), .size = size,
-                                  .prot = prot};
+    regions[region_count++] = (struct vm_kernel_region){
+        .name = name, .va = va, .pa = KERNEL_PA(va), .size = size, .prot = prot};
 }
 
 /* The image's own pieces inside the direct map, in address order; guards are left unmapped. */
@@ -163,8 +162,8 @@ void vm_kernel_space_release(bool pae)
         return;
     int rc = vm_space_destroy(&spaces[pae]);
     if (rc != PAGING_OK)
-        panic("vm: the %s kernel space cannot be released: %s",
-              vm_format_paging(pae)->mode->name, paging_error_name(rc));
+        panic("vm: the %s kernel space cannot be released: %s", vm_format_paging(pae)->mode->name,
+              paging_error_name(rc));
     built[pae] = false;
 }
 

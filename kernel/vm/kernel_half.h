@@ -13,7 +13,7 @@
  * Every page is global; page 0 of the user half is never mapped.
  *
  * vm_init builds the boot format's kernel space from the normalized memory map and switches to
- * it from the boot page directory entry.S made.
+ * it from the boot page directory start.S made.
  */
 #ifndef PAGODA_VM_KERNEL_HALF_H
 #define PAGODA_VM_KERNEL_HALF_H
@@ -53,7 +53,7 @@ unsigned vm_kernel_regions(const struct vm_kernel_region **regions);
 
 /* What vm_init built, for the boot log. */
 struct vm_kernel_half_report {
-    uint64_t direct_map_end;                   /* physical end of the direct map */
+    uint64_t direct_map_end;                  /* physical end of the direct map */
     uint32_t built_tables[PAGING_MAX_LEVELS]; /* the boot kernel space right after its build */
 };
 const struct vm_kernel_half_report *vm_kernel_half_report(void);

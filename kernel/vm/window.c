@@ -7,7 +7,7 @@
 
 _Static_assert(WINDOW_SLOT_COUNT_USED <= VM_WINDOW_SLOTS, "more window slots used than exist");
 
-/* entry.S: the page table behind the boot page directory's last PDE. */
+/* arch/boot_data.S: the page table behind the boot page directory's last PDE. */
 extern uint32_t boot_window_pt[];
 
 /* One 64-bit store (CMPXCHG8B on i686): the CPU must never see half a PAE entry. */

@@ -5,9 +5,10 @@
  * could not supply, and boot structures (RSDP) that lie high.
  *
  * Before the kernel's own address space is active the slots live in the boot window page table
- * that entry.S hooked into the boot page directory (32-bit entries); every kernel space has its
- * own window page table, and the switch moves the window there (window_use_table). A pointer from window_map is valid until that slot is
- * mapped again: callers own fixed slots (enum window_slot) and never keep pointers across calls.
+ * that start.S hooked into the boot page directory (32-bit entries); every kernel space has its
+ * own window page table, and the switch moves the window there (window_use_table). A pointer from
+ * window_map is valid until that slot is mapped again: callers own fixed slots (enum window_slot)
+ * and never keep pointers across calls.
  */
 #ifndef PAGODA_VM_WINDOW_H
 #define PAGODA_VM_WINDOW_H

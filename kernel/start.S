@@ -14,17 +14,18 @@
  *      mapping window's page table; turn on PSE and paging and jump to the higher half;
  *   4. switch to the kernel's boot stack and call kernel_main, which builds the real address
  *      space (kernel/vm/) and drops the identity mapping.
+ *
+ * It is the top of the kernel, like a C program's crt0: it calls kernel_main and nothing calls
+ * it. The data it fills (the copies, the boot page directory, the stacks) are arch's
+ * (arch/boot_data.S), and so is vm_switch_paging (arch/paging_switch.S).
  */
-#include "pte_bits.h"
-#include "layout.h"
-#include "entry_state.h"
-#include "x86_bits.h"
+#include "arch/boot_data.h"
+#include "arch/entry_state.h"
+#include "arch/layout.h"
+#include "arch/pte_bits.h"
+#include "arch/x86_bits.h"
 
 #define PHYS(sym) ((sym) - KERNEL_VIRT_BASE)
-
-#define BOOT_STACK_SIZE         16384
-#define DOUBLE_FAULT_STACK_SIZE 8192
-#define GUARD_PAGE_SIZE         4096
 
 #define COM1_DATA        0x3F8
 #define COM1_LINE_STATUS 0x3FD
@@ -207,26 +208,6 @@ boot_build_page_directory:
     movl $(PHYS(boot_window_pt) + PTE_P + PTE_RW), BOOT_WINDOW_PDE * BOOT_PDE_SIZE(%edi)
     ret
 
-/*
- * void vm_switch_paging(uint32_t cr3, uint32_t cr4): from the boot page directory to the
- * kernel's own tables (kernel/vm/vm.c). A change of format (PAE on) cannot be made with paging
- * on, so: paging off, CR4, CR3, paging and CR0.WP on. This code runs at its physical address,
- * which both the boot directory and (for this moment) the new tables map to itself; nothing
- * touches memory while paging is off, since the stack is a higher-half address.
- */
-    .global vm_switch_paging
-vm_switch_paging:
-    movl 4(%esp), %ecx
-    movl 8(%esp), %edx
-    movl %cr0, %eax
-    andl $~CR0_PG, %eax
-    movl %eax, %cr0
-    movl %edx, %cr4
-    movl %ecx, %cr3
-    orl $(CR0_PG | CR0_WP), %eax
-    movl %eax, %cr0
-    ret
-
     .section .text
 higher_half_start:
     movl $boot_stack_top, %esp
@@ -243,48 +224,5 @@ higher_half_start:
     cli
     hlt
     jmp 3b
-
-    .section .data
-    .balign 4
-    .global entry_state
-    .type entry_state, @object
-entry_state:
-    .skip ENTRY_STATE_SIZE
-    .size entry_state, . - entry_state
-
-    .section .bss
-    .balign 4096
-    .global boot_page_directory, boot_window_pt
-boot_page_directory:
-    .skip 4096
-boot_window_pt:
-    .skip 4096
-    .balign 8
-    .global boot_info_copy, boot_memory_map_copy, boot_cmdline_copy, boot_copy_problems
-boot_info_copy:
-    .skip BOOT_COPY_INFO_MAX
-boot_memory_map_copy:
-    .skip BOOT_COPY_MAP_MAX
-boot_cmdline_copy:
-    .skip BOOT_COPY_CMDLINE_MAX + 1
-    .balign 4
-boot_copy_problems:
-    .skip 4
-
-    /* Each stack above a guard page that kernel/vm leaves unmapped: an overflow faults. */
-    .section .bss_stacks, "aw", @nobits
-    .balign 4096
-    .global boot_stack_guard, boot_stack_bottom, boot_stack_top
-    .global double_fault_stack_guard, double_fault_stack_bottom, double_fault_stack_top
-boot_stack_guard:
-    .skip GUARD_PAGE_SIZE
-boot_stack_bottom:
-    .skip BOOT_STACK_SIZE
-boot_stack_top:
-double_fault_stack_guard:
-    .skip GUARD_PAGE_SIZE
-double_fault_stack_bottom:
-    .skip DOUBLE_FAULT_STACK_SIZE
-double_fault_stack_top:
 
     .section .note.GNU-stack, "", @progbits
