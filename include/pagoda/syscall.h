@@ -25,16 +25,16 @@
 #define PAGODA_SYSCALL_VECTOR 0x80
 
 enum pagoda_syscall {
-    PAGODA_SYS_EXIT = 1,   /* exit(int status): never returns */
-    PAGODA_SYS_WRITE = 2,  /* write(int fd, const void *buf, uint32_t len) -> bytes written */
-    PAGODA_SYS_READ = 3,   /* read(int fd, void *buf, uint32_t len) -> bytes read, 0 at end */
-    PAGODA_SYS_GETPID = 4, /* getpid() -> pid */
-    PAGODA_SYS_SPAWN = 5,  /* spawn(const char *program, const char *const *argv) -> pid */
-    PAGODA_SYS_WAIT = 6,   /* wait(int pid, int *status) -> pid; pid -1: any child */
-    PAGODA_SYS_YIELD = 7,  /* yield() -> 0 */
-    PAGODA_SYS_SLEEP = 8,  /* sleep(uint32_t ms) -> 0 */
-    PAGODA_SYS_SBRK = 9,   /* sbrk(int32_t increment) -> the old break */
-    PAGODA_SYS_KILL = 10,  /* kill(int pid) -> 0 */
+    PAGODA_SYS_EXIT = 1,    /* exit(int status): never returns */
+    PAGODA_SYS_WRITE = 2,   /* write(int fd, const void *buf, uint32_t len) -> bytes written */
+    PAGODA_SYS_READ = 3,    /* read(int fd, void *buf, uint32_t len) -> bytes read, 0 at end */
+    PAGODA_SYS_GETPID = 4,  /* getpid() -> pid */
+    PAGODA_SYS_SPAWN = 5,   /* spawn(const char *program, const char *const *argv) -> pid */
+    PAGODA_SYS_WAIT = 6,    /* wait(int pid, int *status) -> pid; pid -1: any child */
+    PAGODA_SYS_YIELD = 7,   /* yield() -> 0 */
+    PAGODA_SYS_SLEEP = 8,   /* sleep(uint32_t ms) -> 0 */
+    PAGODA_SYS_SBRK = 9,    /* sbrk(int32_t increment) -> the old break */
+    PAGODA_SYS_KILL = 10,   /* kill(int pid) -> 0 */
     PAGODA_SYS_VMINFO = 11, /* vminfo(int pid, struct pagoda_vm_info *out) -> 0; pid 0: self */
     PAGODA_SYS_UPTIME = 12, /* uptime(uint64_t *ms) -> 0: milliseconds since the kernel started */
     PAGODA_SYS_COUNT
@@ -66,18 +66,18 @@ enum pagoda_syscall {
  *   KILLED: kill() ended it
  *   NOMEM:  the kernel had no frame left for it (demand paging, stack growth)
  */
-#define PAGODA_WAIT_EXITED      0u
-#define PAGODA_WAIT_FAULT       1u
-#define PAGODA_WAIT_KILLED      2u
-#define PAGODA_WAIT_NOMEM       3u
+#define PAGODA_WAIT_EXITED            0u
+#define PAGODA_WAIT_FAULT             1u
+#define PAGODA_WAIT_KILLED            2u
+#define PAGODA_WAIT_NOMEM             3u
 #define PAGODA_WAIT_STATUS(how, what) ((int)(((how) << 16) | ((uint32_t)(what)&0xFFu)))
 #define PAGODA_WAIT_HOW(status)       (((uint32_t)(status) >> 16) & 3u)
 #define PAGODA_WAIT_WHAT(status)      ((uint32_t)(status)&0xFFu)
 
 /* Limits the kernel enforces on spawn. */
-#define PAGODA_MAX_ARGS      32
-#define PAGODA_MAX_ARG_BYTES 4096 /* all argv strings with their NULs */
-#define PAGODA_PROGRAM_NAME_LEN 32 /* including the NUL */
+#define PAGODA_MAX_ARGS         32
+#define PAGODA_MAX_ARG_BYTES    4096 /* all argv strings with their NULs */
+#define PAGODA_PROGRAM_NAME_LEN 32   /* including the NUL */
 
 /* vminfo: one address-space region of a process. */
 enum pagoda_vm_region_kind {
@@ -120,7 +120,7 @@ struct pagoda_vm_info {
     /* Page-table pages this process owns, per level from the root (the shared kernel half is
      * not counted: see kernel_tables). */
     uint32_t table_pages[PAGODA_VM_MAX_LEVELS];
-    uint32_t kernel_tables; /* kernel-half tables every process shares */
+    uint32_t kernel_tables;  /* kernel-half tables every process shares */
     uint32_t resident_pages; /* user pages mapped now, all regions */
     uint32_t pad;
     char name[PAGODA_PROGRAM_NAME_LEN];

@@ -107,8 +107,8 @@ static void print_kernel_regions(void)
         kprintf("    0x%08x-0x%08x %c%c%c %-24s phys 0x%llx (%s)\n", r[i].va,
                 (uint32_t)(r[i].va + r[i].size - 1), 'R',
                 (r[i].prot & PAGING_PROT_WRITE) ? 'W' : '-',
-                (r[i].prot & PAGING_PROT_EXEC) ? 'X' : '-', r[i].name,
-                (unsigned long long)r[i].pa, size_text);
+                (r[i].prot & PAGING_PROT_EXEC) ? 'X' : '-', r[i].name, (unsigned long long)r[i].pa,
+                size_text);
     }
 }
 
@@ -134,8 +134,7 @@ void bootlog_vm(uint64_t tsc_hz)
     kprintf("  direct map: phys 0x0-0x%llx (%s) at 0x%08x-0x%08x, %llu KiB pages\n",
             (unsigned long long)half->direct_map_end, size_text, KERNEL_VIRT_BASE,
             (uint32_t)KERNEL_VA(half->direct_map_end),
-            (unsigned long long)((pg->large_pages ? pg->mode->large_page_size
-                                                  : PAGODA_PAGE_SIZE) >>
+            (unsigned long long)((pg->large_pages ? pg->mode->large_page_size : PAGODA_PAGE_SIZE) >>
                                  10));
     print_kernel_regions();
     print_tables(pg, "tables for the kernel half", half->built_tables);

@@ -27,7 +27,6 @@ enum kernel_crash {
     KERNEL_CRASH_PF,  /* write to the boot stack's guard page: #PF, reported with the walk */
 };
 
-
 #define CMDLINE_MAX_PROBLEMS 4
 #define CMDLINE_PROBLEM_LEN  80
 
@@ -36,15 +35,15 @@ struct cmdline_options {
     enum kernel_crash crash;
     enum vm_paging_choice paging; /* paging=auto|2level|pae */
     uint32_t clear_cpuid;         /* clearcpuid=pae,nx,pge,pat: CPU_FEATURE_* */
-    bool compare_short;     /* compare=short: fewer sizes and rounds (the qemu test) */
-    unsigned problem_count; /* tokens that were ignored, each explained below */
+    bool compare_short;           /* compare=short: fewer sizes and rounds (the qemu test) */
+    unsigned problem_count;       /* tokens that were ignored, each explained below */
     char problems[CMDLINE_MAX_PROBLEMS][CMDLINE_PROBLEM_LEN];
 };
 
 /* Parse text (may be NULL: defaults). Unknown tokens and bad values are recorded and ignored. */
 void cmdline_parse(const char *text, struct cmdline_options *options);
 const char *cmdline_mode_name(enum kernel_mode mode);
-const char *cmdline_crash_name(enum kernel_crash crash);    /* "none", "ud", ... */
+const char *cmdline_crash_name(enum kernel_crash crash);       /* "none", "ud", ... */
 const char *cmdline_paging_name(enum vm_paging_choice paging); /* "auto", "2level", "pae" */
 
 #endif

@@ -101,8 +101,7 @@ static void show_paging(void)
     struct paging_counters counters;
     pg->mode->counters(pg, &counters);
     console_screen_printf(CONSOLE_GOOD, "  %s", pg->mode->name);
-    console_screen_printf(choice->fallback ? CONSOLE_WARN : CONSOLE_NORMAL, " (%s)\n",
-                          choice->why);
+    console_screen_printf(choice->fallback ? CONSOLE_WARN : CONSOLE_NORMAL, " (%s)\n", choice->why);
     console_screen_printf(CONSOLE_NORMAL,
                           "  NX %s, global pages %s, CR0.WP %s, write-combining %s\n",
                           pg->nx_enforced ? "enforced"

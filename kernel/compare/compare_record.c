@@ -107,4 +107,3 @@ void compare_give_frames_back(void)
     for (unsigned r = 0; r < compare_frames.runs; r++)
         frames_free_run(f, compare_frames.run[r], COMPARE_RUN_FRAMES);
 }
-

@@ -204,9 +204,9 @@ static void levels_walked(enum compare_mode mode)
     struct compare_side *side = &compare_sides[mode];
     const struct paging_mode *m = compare_paging(mode)->mode;
     int rc4 = vm_space_map(side->space, COMPARE_NX_VA, compare_frame(0), PAGODA_PAGE_SIZE,
-                     PAGING_PROT_READ | PAGING_PROT_WRITE, PAGODA_PAGE_SIZE, 0);
+                           PAGING_PROT_READ | PAGING_PROT_WRITE, PAGODA_PAGE_SIZE, 0);
     int rcl = vm_space_map(side->space, COMPARE_CHASE_VA, compare_frames.run[0], m->large_page_size,
-                     PAGING_PROT_READ | PAGING_PROT_WRITE, m->large_page_size, 0);
+                           PAGING_PROT_READ | PAGING_PROT_WRITE, m->large_page_size, 0);
     unsigned small = rc4 == PAGING_OK ? walked_levels(side, COMPARE_NX_VA) : 0;
     unsigned large = rcl == PAGING_OK ? walked_levels(side, COMPARE_CHASE_VA) : 0;
     compare_structural("levels_walked", mode, "4k", "1", small, cmp_levels_walked(side->pae, false),
@@ -225,8 +225,8 @@ static void nx_probe(enum compare_mode mode)
     struct compare_side *side = &compare_sides[mode];
     uint32_t va = COMPARE_NX_VA + PAGODA_PAGE_SIZE;
     bool enforced = false;
-    if (vm_space_map(side->space, va, compare_frame(1), PAGODA_PAGE_SIZE, PAGING_PROT_READ | PAGING_PROT_WRITE,
-               PAGODA_PAGE_SIZE, 0) == PAGING_OK) {
+    if (vm_space_map(side->space, va, compare_frame(1), PAGODA_PAGE_SIZE,
+                     PAGING_PROT_READ | PAGING_PROT_WRITE, PAGODA_PAGE_SIZE, 0) == PAGING_OK) {
         struct fault_record record;
         *(volatile uint8_t *)(uintptr_t)va = X86_OPCODE_RET;
         fault_expect(EXC_PF, (uintptr_t)probe_exec_resume);
@@ -265,14 +265,17 @@ static void reach(enum compare_mode mode)
     }
     uint32_t va = COMPARE_NX_VA + 2 * PAGODA_PAGE_SIZE;
     uint32_t prot = PAGING_PROT_READ;
-    bool ok = vm_space_map(side->space, va, highest, PAGODA_PAGE_SIZE, prot, PAGODA_PAGE_SIZE, 0) == PAGING_OK;
+    bool ok = vm_space_map(side->space, va, highest, PAGODA_PAGE_SIZE, prot, PAGODA_PAGE_SIZE, 0) ==
+              PAGING_OK;
     vm_space_unmap(side->space, va, PAGODA_PAGE_SIZE);
     if (beyond) {
-        int rc = vm_space_map(side->space, va, first_beyond, PAGODA_PAGE_SIZE, prot, PAGODA_PAGE_SIZE, 0);
+        int rc = vm_space_map(side->space, va, first_beyond, PAGODA_PAGE_SIZE, prot,
+                              PAGODA_PAGE_SIZE, 0);
         ok = ok && rc == PAGING_ERR_PHYS;
         vm_space_unmap(side->space, va, PAGODA_PAGE_SIZE);
     }
-    compare_structural("phys_limit", mode, "-", "1", compare_paging(mode)->phys_limit, limit, "bytes");
+    compare_structural("phys_limit", mode, "-", "1", compare_paging(mode)->phys_limit, limit,
+                       "bytes");
     compare_structural("highest_frame", mode, "-", "1", ok ? highest : 0, highest, "address");
     compare_structural("usable_ram", mode, "-", "1", usable, usable, "bytes");
     compare_structural("ram_out_of_reach", mode, "-", "1", beyond, beyond, "bytes");

@@ -45,8 +45,9 @@
  * Turning paging on, in the kernel: init(), create() a space, map() the kernel and what it
  * touches (the direct map), activate() (sets EFER.NXE as the format needs, then asks
  * env.load_tables to load CR4 with the format's PSE/PAE/PGE bits and CR3; the kernel's
- * environment does that with paging off at an identity-mapped page and sets CR0.PG and CR0.WP). The PAT layout assumed for cache types
- * is in arch/pte_bits.h (PAGING_PAT_MSR_VALUE); only PAGING_CACHE_WC needs it programmed.
+ * environment does that with paging off at an identity-mapped page and sets CR0.PG and CR0.WP). The
+ * PAT layout assumed for cache types is in arch/pte_bits.h (PAGING_PAT_MSR_VALUE); only
+ * PAGING_CACHE_WC needs it programmed.
  */
 #ifndef PAGODA_PAGING_H
 #define PAGODA_PAGING_H
@@ -242,7 +243,7 @@ struct paging {
 };
 
 /* The format as data, for callers that read or poke entries the walk found. */
-unsigned paging_entry_bytes(const struct paging *pg);           /* 4 or 8 */
+unsigned paging_entry_bytes(const struct paging *pg);                /* 4 or 8 */
 uint64_t paging_level_span(const struct paging *pg, unsigned level); /* bytes one entry covers */
 /* What CR3 holds while the CPU uses this space. */
 uint32_t paging_as_cr3(const struct paging_as *as);

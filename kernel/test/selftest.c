@@ -288,7 +288,8 @@ static enum ktest_result test_memory_layer_started(struct ktest_context *ctx)
     (void)ctx;
     struct mem_setup *mem = takeover_memory_state();
     if (takeover_report()->status != MEM_SETUP_OK)
-        return ktest_fail("mem_setup: %s (memmap: %s)", mem_setup_status_text(takeover_report()->status),
+        return ktest_fail("mem_setup: %s (memmap: %s)",
+                          mem_setup_status_text(takeover_report()->status),
                           memmap_status_text(mem->memmap_status));
     ktest_diag("%u normalized ranges, %llu frames, %llu free", mem->map.count,
                (unsigned long long)frames_total(&mem->frames),

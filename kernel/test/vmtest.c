@@ -213,8 +213,8 @@ enum ktest_result vmtest_map_protect_unmap(struct ktest_context *ctx)
     if (frame == FRAMES_NONE)
         return ktest_fail("no free frame");
     counters(&before);
-    int rc = vm_space_map(space(), va, frame, PAGODA_PAGE_SIZE, PAGING_PROT_READ | PAGING_PROT_WRITE,
-                         PAGODA_PAGE_SIZE, 0);
+    int rc = vm_space_map(space(), va, frame, PAGODA_PAGE_SIZE,
+                          PAGING_PROT_READ | PAGING_PROT_WRITE, PAGODA_PAGE_SIZE, 0);
     if (rc != PAGING_OK)
         return ktest_fail("map: %s", paging_error_name(rc));
     walk(va, &w);
@@ -283,7 +283,7 @@ enum ktest_result vmtest_invlpg_remap(struct ktest_context *ctx)
     if (a == FRAMES_NONE || b == FRAMES_NONE)
         return ktest_fail("no free frames");
     int rc = vm_space_map(space(), va, a, PAGODA_PAGE_SIZE, PAGING_PROT_READ | PAGING_PROT_WRITE,
-                         PAGODA_PAGE_SIZE, 0);
+                          PAGODA_PAGE_SIZE, 0);
     if (rc != PAGING_OK)
         return ktest_fail("map: %s", paging_error_name(rc));
     volatile uint32_t *p = (volatile uint32_t *)(uintptr_t)va;
@@ -348,14 +348,14 @@ enum ktest_result vmtest_execute_nx(struct ktest_context *ctx)
     if (!pg()->nx_enforced)
         return ktest_skip(ctx, "%s",
                           booted_pae() ? "this CPU has no NX (execute-disable)"
-                                 : "two-level paging has no execute-disable bit");
+                                       : "two-level paging has no execute-disable bit");
     struct fault_record record;
     uint32_t va = VM_TEST_VA + 2 * PAGODA_PAGE_SIZE;
     uint64_t frame = take_frame();
     if (frame == FRAMES_NONE)
         return ktest_fail("no free frame");
-    int rc = vm_space_map(space(), va, frame, PAGODA_PAGE_SIZE, PAGING_PROT_READ | PAGING_PROT_WRITE,
-                         PAGODA_PAGE_SIZE, 0);
+    int rc = vm_space_map(space(), va, frame, PAGODA_PAGE_SIZE,
+                          PAGING_PROT_READ | PAGING_PROT_WRITE, PAGODA_PAGE_SIZE, 0);
     if (rc != PAGING_OK)
         return ktest_fail("map: %s", paging_error_name(rc));
     *(volatile uint8_t *)(uintptr_t)va = 0xC3; /* ret: harmless if it did run */
@@ -475,7 +475,7 @@ enum ktest_result vmtest_churn_audit(struct ktest_context *ctx)
         int rc = held[i] == FRAMES_NONE
                      ? PAGING_ERR_NO_MEMORY
                      : vm_space_map(space(), va, held[i], PAGODA_PAGE_SIZE,
-                                   PAGING_PROT_READ | PAGING_PROT_WRITE, PAGODA_PAGE_SIZE, 0);
+                                    PAGING_PROT_READ | PAGING_PROT_WRITE, PAGODA_PAGE_SIZE, 0);
         if (rc != PAGING_OK)
             return ktest_fail("page %u: %s", i, paging_error_name(rc));
         *(volatile uint32_t *)(uintptr_t)va = i;

@@ -73,7 +73,8 @@ void *vm_map_mmio(const char *name, uint64_t phys, uint64_t size, enum paging_ca
         .va = va,
         .pa = base,
         .size = bytes,
-        .prot = PAGING_PROT_READ | PAGING_PROT_WRITE | PAGING_PROT_GLOBAL | PAGING_PROT_CACHE(cache),
+        .prot =
+            PAGING_PROT_READ | PAGING_PROT_WRITE | PAGING_PROT_GLOBAL | PAGING_PROT_CACHE(cache),
     };
     int rc = vm_kernel_half_add(&region);
     if (rc != PAGING_OK) {

@@ -49,12 +49,11 @@ static void test_cmdline(void)
     cmdline_parse("paging=pae mode=test", &o);
     TAP_CHECK(o.paging == VM_PAGING_PAE && o.problem_count == 0, "paging=pae parsed");
     cmdline_parse("paging=2level", &o);
-    TAP_CHECK(o.paging == VM_PAGING_2LEVEL &&
-                  strcmp(cmdline_paging_name(o.paging), "2level") == 0,
+    TAP_CHECK(o.paging == VM_PAGING_2LEVEL && strcmp(cmdline_paging_name(o.paging), "2level") == 0,
               "paging=2level parsed and named");
     cmdline_parse("paging=4level", &o);
-    TAP_CHECK(o.paging == VM_PAGING_AUTO && o.problem_count == 1,
-              "paging=4level is refused (%s)", o.problems[0]);
+    TAP_CHECK(o.paging == VM_PAGING_AUTO && o.problem_count == 1, "paging=4level is refused (%s)",
+              o.problems[0]);
     cmdline_parse("clearcpuid=pae,nx mode=test", &o);
     TAP_CHECK(o.clear_cpuid == (CPU_FEATURE_PAE | CPU_FEATURE_NX) && o.problem_count == 0,
               "clearcpuid=pae,nx parsed (0x%x)", o.clear_cpuid);

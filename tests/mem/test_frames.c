@@ -84,9 +84,11 @@ static void test_init_and_counts(void)
     struct frames f;
     size_t bytes;
     void *meta = alloc_metadata(&test_map, &bytes);
-    TAP_CHECK(frames_init(&f, &test_map, FRAMES_NO_LIMIT, meta, bytes - 1) == FRAMES_ERR_METADATA_TOO_SMALL,
+    TAP_CHECK(frames_init(&f, &test_map, FRAMES_NO_LIMIT, meta, bytes - 1) ==
+                  FRAMES_ERR_METADATA_TOO_SMALL,
               "init refuses metadata one byte short");
-    TAP_CHECK(frames_init(&f, &test_map, FRAMES_NO_LIMIT, meta, bytes) == FRAMES_OK, "init with %zu bytes", bytes);
+    TAP_CHECK(frames_init(&f, &test_map, FRAMES_NO_LIMIT, meta, bytes) == FRAMES_OK,
+              "init with %zu bytes", bytes);
     struct mem_model m;
     mem_model_init(&m, &test_map);
     uint64_t low = mem_model_count(&m, MODEL_FREE, FRAMES_ZONE_LOW);
@@ -234,7 +236,8 @@ static void test_degenerate_maps(void)
     struct frames f;
     uint64_t meta[8];
     size_t bytes = frames_metadata_bytes(&empty, FRAMES_NO_LIMIT);
-    TAP_CHECK(bytes <= sizeof meta && frames_init(&f, &empty, FRAMES_NO_LIMIT, meta, bytes) == FRAMES_OK,
+    TAP_CHECK(bytes <= sizeof meta &&
+                  frames_init(&f, &empty, FRAMES_NO_LIMIT, meta, bytes) == FRAMES_OK,
               "empty map: init with %zu bytes", bytes);
     TAP_CHECK(frames_alloc(&f, FRAMES_ANYWHERE) == FRAMES_NONE &&
                   frames_alloc_run(&f, 1, 1, FRAMES_BELOW_4G) == FRAMES_NONE &&
@@ -247,7 +250,8 @@ static void test_degenerate_maps(void)
     struct memmap_entry bad[2] = {{0x200000, 0x300000, MEMMAP_USABLE, 0},
                                   {0x100000, 0x200000, MEMMAP_USABLE, 0}};
     struct memmap unsorted = {.entries = bad, .capacity = 2, .count = 2};
-    TAP_CHECK(frames_init(&f, &unsorted, FRAMES_NO_LIMIT, meta, sizeof meta) == FRAMES_ERR_MAP_UNSORTED &&
+    TAP_CHECK(frames_init(&f, &unsorted, FRAMES_NO_LIMIT, meta, sizeof meta) ==
+                      FRAMES_ERR_MAP_UNSORTED &&
                   frames_metadata_bytes(&unsorted, FRAMES_NO_LIMIT) == 0,
               "a map that is not normalized (unsorted) is refused");
 }
