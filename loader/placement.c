@@ -57,7 +57,7 @@ static int read_region(const struct map_view *map, size_t index, struct region *
     if (pages == 0 || pages - 1 >= PAGE_COUNT_LIMIT)
         return 0;
     /* pages * 4096 - 1, computed so that 2^52 pages from 0 (all of memory) still fits. */
-    uint64_t span = (pages - 1) << PAGE_SHIFT | (PAGODA_EFI_PAGE_SIZE - 1);
+    uint64_t span = (pages - 1) << PAGE_SHIFT | (PAGODA_PAGE_SIZE - 1);
     if (span > UINT64_MAX - r->first)
         return 0;
     r->last = r->first + span;

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "page.h" /* NumberOfPages counts 4 KiB pages (PAGODA_PAGE_SIZE) on every architecture */
+
 enum pagoda_efi_memory_type {
     PAGODA_EFI_RESERVED = 0,
     PAGODA_EFI_LOADER_CODE = 1,
@@ -30,7 +32,6 @@ enum pagoda_efi_memory_type {
     PAGODA_EFI_MEMORY_TYPE_COUNT = 16,
 };
 
-#define PAGODA_EFI_PAGE_SIZE      4096u
 #define PAGODA_EFI_MEMORY_UC      0x0000000000000001ull
 #define PAGODA_EFI_MEMORY_WC      0x0000000000000002ull
 #define PAGODA_EFI_MEMORY_WT      0x0000000000000004ull

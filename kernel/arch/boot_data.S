@@ -5,6 +5,7 @@
  * above a guard page that kernel/vm leaves unmapped so an overflow faults.
  */
 #include "boot_data.h"
+#include "pagoda/page.h"
 #include "entry_state.h"
 #include "layout.h"
 
@@ -40,12 +41,12 @@ boot_copy_problems:
     .global boot_stack_guard, boot_stack_bottom, boot_stack_top
     .global double_fault_stack_guard, double_fault_stack_bottom, double_fault_stack_top
 boot_stack_guard:
-    .skip GUARD_PAGE_SIZE
+    .skip PAGODA_PAGE_SIZE
 boot_stack_bottom:
     .skip BOOT_STACK_SIZE
 boot_stack_top:
 double_fault_stack_guard:
-    .skip GUARD_PAGE_SIZE
+    .skip PAGODA_PAGE_SIZE
 double_fault_stack_bottom:
     .skip DOUBLE_FAULT_STACK_SIZE
 double_fault_stack_top:

@@ -6,6 +6,5 @@
 
 #define BOOT_STACK_SIZE         16384
 #define DOUBLE_FAULT_STACK_SIZE 8192
-#define GUARD_PAGE_SIZE         PAGODA_PAGE_SIZE
 
 #endif

@@ -1,4 +1,5 @@
 #include "bootinfo.h"
+#include "pagoda/page.h"
 
 #include "fmt.h"
 #include "rawmap.h"
@@ -51,7 +52,7 @@ static bool check_descriptors(struct check *c, const struct pagoda_boot_info *in
     struct rawmap view = rawmap_of(info);
     for (size_t i = 0; i < view.count; i++) {
         const struct pagoda_efi_memory_descriptor *d = rawmap_at(&view, i);
-        if (d->physical_start % PAGODA_EFI_PAGE_SIZE != 0)
+        if (d->physical_start % PAGODA_PAGE_SIZE != 0)
             return fail(c, "memory map: entry %u starts at 0x%llx, not on a 4 KiB page",
                         (unsigned)i, (unsigned long long)d->physical_start);
         if (rawmap_desc_end(d) == UINT64_MAX)

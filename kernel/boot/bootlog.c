@@ -1,4 +1,5 @@
 #include "bootlog.h"
+#include "pagoda/page.h"
 
 #include "../arch/cpu.h"
 #include "../arch/entry_state.h"
@@ -115,10 +116,10 @@ static void print_memory_runs(const struct rawmap *view)
     for (size_t i = 0; i < view->count;) {
         i = rawmap_next_run(view, i, &run);
         attribute_text(run.attribute, attr_text, sizeof(attr_text));
-        units_format_size(run.pages * PAGODA_EFI_PAGE_SIZE, size_text, sizeof(size_text));
+        units_format_size(run.pages * PAGODA_PAGE_SIZE, size_text, sizeof(size_text));
         kprintf("  %-10s 0x%016llx 0x%016llx %9llu %10s  %s", pagoda_efi_memory_type_name(run.type),
                 (unsigned long long)run.start,
-                (unsigned long long)(run.start + run.pages * PAGODA_EFI_PAGE_SIZE),
+                (unsigned long long)(run.start + run.pages * PAGODA_PAGE_SIZE),
                 (unsigned long long)run.pages, size_text, attr_text);
         if (run.entries > 1)
             kprintf(" (%u entries)", run.entries);
@@ -135,19 +136,19 @@ static void print_memory_totals(const struct rawmap *view)
     for (uint32_t t = 0; t < RAWMAP_TYPE_SLOTS; t++) {
         if (totals.entries[t] == 0)
             continue;
-        units_format_size(totals.pages[t] * PAGODA_EFI_PAGE_SIZE, size_text, sizeof(size_text));
+        units_format_size(totals.pages[t] * PAGODA_PAGE_SIZE, size_text, sizeof(size_text));
         kprintf("    %-10s %4u entries %9llu pages %12s\n",
                 t < PAGODA_EFI_MEMORY_TYPE_COUNT ? pagoda_efi_memory_type_name(t) : "other",
                 totals.entries[t], (unsigned long long)totals.pages[t], size_text);
     }
     console_set_color(CONSOLE_GOOD);
-    units_format_size(totals.usable_pages * PAGODA_EFI_PAGE_SIZE, size_text, sizeof(size_text));
+    units_format_size(totals.usable_pages * PAGODA_PAGE_SIZE, size_text, sizeof(size_text));
     kprintf("  usable now (Available): %s", size_text);
-    units_format_size((totals.usable_pages + totals.reclaimable_pages) * PAGODA_EFI_PAGE_SIZE,
+    units_format_size((totals.usable_pages + totals.reclaimable_pages) * PAGODA_PAGE_SIZE,
                       size_text, sizeof(size_text));
     kprintf("; with boot-services and loader memory reclaimed: %s\n", size_text);
     console_set_color(CONSOLE_NORMAL);
-    units_format_size(totals.total_pages * PAGODA_EFI_PAGE_SIZE, size_text, sizeof(size_text));
+    units_format_size(totals.total_pages * PAGODA_PAGE_SIZE, size_text, sizeof(size_text));
     kprintf("  described: %s, highest address 0x%llx\n", size_text,
             (unsigned long long)totals.highest_end);
 }

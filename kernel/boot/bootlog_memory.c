@@ -41,7 +41,7 @@ static void print_pool_limit(const struct mem_setup *mem)
         return;
     }
     uint64_t high = frames_total(&mem->frames) - mem->frames.zone[FRAMES_ZONE_LOW].total;
-    units_format_size(high * FRAMES_FRAME_SIZE, size_text, sizeof(size_text));
+    units_format_size(high * PAGODA_PAGE_SIZE, size_text, sizeof(size_text));
     if (high)
         kprintf("  usable above 4 GiB: %s (%llu frames), in the pool\n", size_text,
                 (unsigned long long)high);
@@ -71,7 +71,7 @@ void bootlog_memory_layer(void)
             (unsigned long long)frames_total(&mem->frames),
             (unsigned long long)frames_free_count(&mem->frames), size_text,
             (unsigned long long)mem->metadata_phys, millibits / 1000, millibits % 1000);
-    units_format_size(t->reclaimed_frames * FRAMES_FRAME_SIZE, size_text, sizeof(size_text));
+    units_format_size(t->reclaimed_frames * PAGODA_PAGE_SIZE, size_text, sizeof(size_text));
     kprintf("  boot-services and loader memory joined the pool after the switch: %s (%llu "
             "frames)\n",
             size_text, (unsigned long long)t->reclaimed_frames);

@@ -1,4 +1,5 @@
 #include "rawmap.h"
+#include "pagoda/page.h"
 
 #include "phys.h"
 
@@ -21,10 +22,10 @@ const struct pagoda_efi_memory_descriptor *rawmap_at(const struct rawmap *view, 
 
 uint64_t rawmap_desc_end(const struct pagoda_efi_memory_descriptor *d)
 {
-    const uint64_t max_pages = UINT64_MAX / PAGODA_EFI_PAGE_SIZE;
+    const uint64_t max_pages = UINT64_MAX / PAGODA_PAGE_SIZE;
     if (d->number_of_pages > max_pages)
         return UINT64_MAX;
-    uint64_t bytes = d->number_of_pages * PAGODA_EFI_PAGE_SIZE;
+    uint64_t bytes = d->number_of_pages * PAGODA_PAGE_SIZE;
     if (d->physical_start > UINT64_MAX - bytes)
         return UINT64_MAX;
     return d->physical_start + bytes;

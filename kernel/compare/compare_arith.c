@@ -1,4 +1,5 @@
 #include "compare_arith.h"
+#include "pagoda/page.h"
 
 struct cmp_geometry cmp_geometry_of(bool pae)
 {
@@ -14,7 +15,7 @@ struct cmp_geometry cmp_geometry_of(bool pae)
                                  .entry_bytes = 4,
                                  .entries_per_table = 1024,
                                  .large_page = CMP_LARGE_2LEVEL,
-                                 .root_bytes = CMP_PAGE_SIZE};
+                                 .root_bytes = PAGODA_PAGE_SIZE};
 }
 
 void cmp_tables_start(struct cmp_tables *t, bool pae)
@@ -70,7 +71,7 @@ uint32_t cmp_tables_total_pages(const struct cmp_tables *t)
 uint64_t cmp_tables_bytes(const struct cmp_tables *t)
 {
     return (uint64_t)t->geo.root_bytes +
-           (uint64_t)(cmp_tables_total_pages(t) - t->pages[0]) * CMP_PAGE_SIZE;
+           (uint64_t)(cmp_tables_total_pages(t) - t->pages[0]) * PAGODA_PAGE_SIZE;
 }
 
 static uint32_t div_up(uint32_t a, uint32_t b)

@@ -13,7 +13,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define CMP_PAGE_SIZE    4096u
 #define CMP_LEVELS_MAX   3u
 #define CMP_LINE_BYTES   64u /* the cache-line size the line counts assume */
 #define CMP_PDPT_BYTES   32u

@@ -1,5 +1,6 @@
 /* The comparison's records and shared state (compare_record.h). */
 #include "compare_record.h"
+#include "pagoda/page.h"
 
 #include <stdarg.h>
 
@@ -28,7 +29,7 @@ void compare_structural_counts(unsigned *count, unsigned *mismatches)
 uint64_t compare_frame(uint32_t page)
 {
     return compare_frames.run[page / COMPARE_RUN_FRAMES] +
-           (uint64_t)(page % COMPARE_RUN_FRAMES) * FRAMES_FRAME_SIZE;
+           (uint64_t)(page % COMPARE_RUN_FRAMES) * PAGODA_PAGE_SIZE;
 }
 
 /* ---- records ---- */

@@ -5,6 +5,7 @@
  * anywhere (the kernel links no compiler runtime): frame numbers are split with shifts.
  */
 #include "frames.h"
+#include "pagoda/page.h"
 
 #include "fmt.h"
 #include "../panic.h"
@@ -200,8 +201,8 @@ static void frames_emit_pieces(uint64_t base, uint64_t end, frames_region_fn fn,
 static bool frames_entry_pfns(const struct memmap_entry *e, uint64_t limit_pfn, uint64_t *base,
                               uint64_t *end)
 {
-    *base = (e->start + FRAMES_FRAME_SIZE - 1) >> FRAMES_FRAME_SHIFT;
-    *end = e->end >> FRAMES_FRAME_SHIFT;
+    *base = pagoda_page_up(e->start) >> PAGODA_PAGE_SHIFT;
+    *end = e->end >> PAGODA_PAGE_SHIFT;
     if (*end > limit_pfn)
         *end = limit_pfn;
     return *base < *end;
@@ -209,7 +210,7 @@ static bool frames_entry_pfns(const struct memmap_entry *e, uint64_t limit_pfn, 
 
 static uint64_t frames_limit_pfn(uint64_t limit)
 {
-    return limit >> FRAMES_FRAME_SHIFT;
+    return limit >> PAGODA_PAGE_SHIFT;
 }
 
 /* Merges touching allocatable entries below limit_pfn into regions; false if the map is not
@@ -463,7 +464,7 @@ enum frames_status frames_init(struct frames *f, const struct memmap *map, uint6
 
 static uint64_t frames_phys(const struct frames_region *r, uint32_t index)
 {
-    return (r->base_pfn + index) << FRAMES_FRAME_SHIFT;
+    return (r->base_pfn + index) << PAGODA_PAGE_SHIFT;
 }
 
 static void frames_take(struct frames *f, struct frames_region *r, uint32_t index)
@@ -510,9 +511,9 @@ uint64_t frames_alloc(struct frames *f, enum frames_where where)
 void frames_free(struct frames *f, uint64_t phys)
 {
     struct frames_region *r = NULL;
-    if ((phys & (FRAMES_FRAME_SIZE - 1)) == 0)
-        r = frames_region_of(f, phys >> FRAMES_FRAME_SHIFT);
-    uint32_t index = r ? (uint32_t)((phys >> FRAMES_FRAME_SHIFT) - r->base_pfn) : 0;
+    if (pagoda_page_aligned(phys))
+        r = frames_region_of(f, phys >> PAGODA_PAGE_SHIFT);
+    uint32_t index = r ? (uint32_t)((phys >> PAGODA_PAGE_SHIFT) - r->base_pfn) : 0;
     if (r == NULL || !frames_bits_test(r->allocated_bits, index)) {
         if (r && frames_tree_test(&r->free_tree, index))
             panic("frames: double free of frame 0x%llx", (unsigned long long)phys);
@@ -531,10 +532,10 @@ void frames_free(struct frames *f, uint64_t phys)
 static struct frames_region *frames_region_of_run(const struct frames *f, uint64_t phys,
                                                   uint32_t count)
 {
-    if ((phys & (FRAMES_FRAME_SIZE - 1)) != 0)
+    if (!pagoda_page_aligned(phys))
         return NULL;
-    struct frames_region *r = frames_region_of(f, phys >> FRAMES_FRAME_SHIFT);
-    if (r == NULL || (phys >> FRAMES_FRAME_SHIFT) - r->base_pfn + count > r->frames)
+    struct frames_region *r = frames_region_of(f, phys >> PAGODA_PAGE_SHIFT);
+    if (r == NULL || (phys >> PAGODA_PAGE_SHIFT) - r->base_pfn + count > r->frames)
         return NULL;
     return r;
 }
@@ -559,10 +560,10 @@ void frames_free_run(struct frames *f, uint64_t phys, uint32_t count)
     if (count == 0)
         return;
     struct frames_region *r = frames_region_of_run(f, phys, count);
-    uint32_t from = r ? (uint32_t)((phys >> FRAMES_FRAME_SHIFT) - r->base_pfn) : 0;
+    uint32_t from = r ? (uint32_t)((phys >> PAGODA_PAGE_SHIFT) - r->base_pfn) : 0;
     if (r == NULL || !frames_run_allocated(r, from, from + count)) {
         for (uint32_t i = 0; i < count; i++)
-            frames_free(f, phys + ((uint64_t)i << FRAMES_FRAME_SHIFT));
+            frames_free(f, phys + ((uint64_t)i << PAGODA_PAGE_SHIFT));
         return;
     }
     uint32_t to = from + count;
@@ -659,8 +660,8 @@ uint64_t frames_reserve(struct frames *f, uint64_t start, uint64_t end)
 {
     if (end <= start)
         return 0;
-    uint64_t end_pfn = (end >> FRAMES_FRAME_SHIFT) + ((end & (FRAMES_FRAME_SIZE - 1)) != 0);
-    return frames_apply(f, start >> FRAMES_FRAME_SHIFT, end_pfn, FRAMES_OP_CLAIM);
+    uint64_t end_pfn = (end >> PAGODA_PAGE_SHIFT) + ((end & (PAGODA_PAGE_SIZE - 1)) != 0);
+    return frames_apply(f, start >> PAGODA_PAGE_SHIFT, end_pfn, FRAMES_OP_CLAIM);
 }
 
 uint64_t frames_add_reclaimable(struct frames *f, const struct memmap *map)
@@ -741,7 +742,7 @@ static bool frames_audit_tree(struct frames_audit_ctx *a, const struct frames_tr
 static bool frames_audit_region(struct frames_audit_ctx *a, const struct frames *f,
                                 const struct frames_region *r, uint64_t previous_end)
 {
-    unsigned long long base = (unsigned long long)(r->base_pfn << FRAMES_FRAME_SHIFT);
+    unsigned long long base = (unsigned long long)(r->base_pfn << PAGODA_PAGE_SHIFT);
     if (r->frames == 0 || r->base_pfn < previous_end)
         return frames_audit_fail(a, "frames: region 0x%llx empty or out of order", base);
     if (r->zone != frames_zone_of(r->base_pfn) ||

@@ -30,17 +30,16 @@
 #define PAGODA_FRAMES_H
 
 #include <stdbool.h>
+#include "pagoda/page.h"
 #include <stddef.h>
 #include <stdint.h>
 
 #include "memmap.h"
 
-#define FRAMES_FRAME_SIZE  4096u
-#define FRAMES_FRAME_SHIFT 12u
 #define FRAMES_NONE        UINT64_MAX /* "no frame": returned when a request cannot be met */
 
 /* First frame of the high zone: 4 GiB. */
-#define FRAMES_LOW_LIMIT_PFN (1ull << (32 - FRAMES_FRAME_SHIFT))
+#define FRAMES_LOW_LIMIT_PFN (1ull << (32 - PAGODA_PAGE_SHIFT))
 
 /* Longer regions are split; it keeps in-region indices in 32 bits (2^31 frames = 8 TiB). */
 #define FRAMES_MAX_REGION_FRAMES 0x80000000u

@@ -1,4 +1,5 @@
 #include "frames_stress.h"
+#include "pagoda/page.h"
 
 #include "fmt.h"
 
@@ -22,7 +23,7 @@ static uint32_t frames_stress_below(uint64_t *state, uint32_t n)
 /* Whether [phys, phys + count frames) is covered by touching allocatable ranges of the map. */
 static bool frames_stress_in_map(const struct memmap *map, uint64_t phys, uint32_t count)
 {
-    uint64_t at = phys, end = phys + ((uint64_t)count << FRAMES_FRAME_SHIFT);
+    uint64_t at = phys, end = phys + ((uint64_t)count << PAGODA_PAGE_SHIFT);
     for (uint32_t i = 0; i < map->count && at < end; i++) {
         const struct memmap_entry *e = &map->entries[i];
         if (e->end <= at)
@@ -64,10 +65,10 @@ static bool frames_stress_took(struct frames_stress_state *st, uint64_t phys, ui
             return frames_stress_fail(st, "single frame refused with frames free", room);
         return true;
     }
-    if ((phys & (((uint64_t)align << FRAMES_FRAME_SHIFT) - 1)) != 0)
+    if ((phys & (((uint64_t)align << PAGODA_PAGE_SHIFT) - 1)) != 0)
         return frames_stress_fail(st, "misaligned answer", phys);
-    if (where == FRAMES_BELOW_4G && phys + ((uint64_t)count << FRAMES_FRAME_SHIFT) >
-                                        (FRAMES_LOW_LIMIT_PFN << FRAMES_FRAME_SHIFT))
+    if (where == FRAMES_BELOW_4G && phys + ((uint64_t)count << PAGODA_PAGE_SHIFT) >
+                                        (FRAMES_LOW_LIMIT_PFN << PAGODA_PAGE_SHIFT))
         return frames_stress_fail(st, "below-4G request answered above 4 GiB", phys);
     if (!frames_stress_in_map(st->map, phys, count))
         return frames_stress_fail(st, "handed out memory that is not allocatable RAM", phys);

@@ -1,11 +1,11 @@
 #include "mem_setup.h"
+#include "pagoda/page.h"
 
-#define MEM_SETUP_PAGE_MASK ((uint64_t)MEMMAP_PAGE_SIZE - 1)
 
 /* Highest page-aligned base for bytes inside a usable entry ending at or below limit. */
 static bool mem_setup_place(const struct memmap *map, size_t bytes, uint64_t limit, uint64_t *base)
 {
-    uint64_t size = ((uint64_t)bytes + MEM_SETUP_PAGE_MASK) & ~MEM_SETUP_PAGE_MASK;
+    uint64_t size = pagoda_page_up(bytes);
     for (uint32_t i = map->count; i-- > 0;) {
         const struct memmap_entry *e = &map->entries[i];
         uint64_t end = e->end < limit ? e->end : limit;

@@ -6,12 +6,12 @@
  * and moves on. Each step is O(n) and there are at most 2n steps.
  */
 #include "memmap.h"
+#include "pagoda/page.h"
 
 #include <stddef.h>
 
 #include "pagoda/efi_memory.h"
 
-#define MEMMAP_PAGE_MASK ((uint64_t)MEMMAP_PAGE_SIZE - 1)
 #define MEMMAP_NO_KIND   (-1)
 
 /* One input range after classification and rounding; empty (start >= end) means "ignore". */
@@ -73,11 +73,11 @@ static struct memmap_span memmap_rounded(uint64_t start, uint64_t end, int kind)
 {
     struct memmap_span span = {.kind = kind};
     if (memmap_kind_is_allocatable((uint32_t)kind)) {
-        span.start = (start + MEMMAP_PAGE_MASK) & ~MEMMAP_PAGE_MASK;
-        span.end = end & ~MEMMAP_PAGE_MASK;
+        span.start = pagoda_page_up(start);
+        span.end = pagoda_page_down(end);
     } else {
-        span.start = start & ~MEMMAP_PAGE_MASK;
-        span.end = (end + MEMMAP_PAGE_MASK) & ~MEMMAP_PAGE_MASK;
+        span.start = pagoda_page_down(start);
+        span.end = pagoda_page_up(end);
     }
     if (start >= end)
         span.end = span.start;
@@ -121,8 +121,8 @@ static struct memmap_raw_input memmap_raw(const struct memmap_input *in, uint32_
             .start =
                 memmap_read_u64(d + offsetof(struct pagoda_efi_memory_descriptor, physical_start)),
             /* A page count this large cannot fit below 2^64: make the size check fail. */
-            .size = pages > (MEMMAP_END_LIMIT >> MEMMAP_PAGE_SHIFT) ? UINT64_MAX
-                                                                    : pages << MEMMAP_PAGE_SHIFT,
+            .size = pages > (MEMMAP_END_LIMIT >> PAGODA_PAGE_SHIFT) ? UINT64_MAX
+                                                                    : pages << PAGODA_PAGE_SHIFT,
             .kind = (int)memmap_kind_of_efi_type(type),
             .source = MEMMAP_SOURCE_EFI,
             .index = index,

@@ -44,8 +44,6 @@
 
 #include "pagoda/boot_info.h"
 
-#define MEMMAP_PAGE_SIZE  4096u
-#define MEMMAP_PAGE_SHIFT 12u
 
 /* Smallest descriptor stride the UEFI spec allows: sizeof(EFI_MEMORY_DESCRIPTOR). */
 #define MEMMAP_MIN_DESCRIPTOR_SIZE 40u

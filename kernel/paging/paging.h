@@ -53,12 +53,12 @@
 #define PAGODA_PAGING_H
 
 #include <stdbool.h>
+#include "pagoda/page.h"
 #include <stddef.h>
 #include <stdint.h>
 
 #include "pagoda/user_layout.h"
 
-#define PAGING_PAGE_SIZE  4096u
 #define PAGING_MAX_LEVELS 3u
 #define PAGING_ADDR_SPACE 0x100000000ull /* 4 GiB of virtual addresses, both formats */
 /* The kernel/user split: user half below, kernel half (shared by every space) from here. */
@@ -208,7 +208,7 @@ struct paging_mode {
     int (*create)(struct paging *pg, struct paging_as *as, enum paging_as_kind kind,
                   struct paging_as *kernel);
     int (*destroy)(struct paging_as *as);
-    /* page_size: PAGING_SIZE_AUTO, PAGING_PAGE_SIZE or large_page_size. */
+    /* page_size: PAGING_SIZE_AUTO, PAGODA_PAGE_SIZE or large_page_size. */
     int (*map)(struct paging_as *as, uint32_t va, uint64_t pa, uint64_t size, uint32_t prot,
                uint64_t page_size, uint32_t flags);
     int (*unmap)(struct paging_as *as, uint32_t va, uint64_t size);

@@ -7,6 +7,7 @@
  * Only shifts, masks and 64-bit add/compare are used: no 64-bit division on i686.
  */
 #include "paging_format.h"
+#include "pagoda/page.h"
 #include "../arch/pte_bits.h"
 #include "../panic.h"
 
@@ -85,7 +86,7 @@ static int table_alloc(struct paging_as *as, unsigned level, uint64_t *phys)
     bool below_4g = level == 0 || pg->format->tables_below_4g;
     if (!pg->env.alloc_table(pg->env.ctx, below_4g, phys))
         return PAGING_ERR_NO_MEMORY;
-    if ((*phys & (PAGING_PAGE_SIZE - 1)) || (below_4g && *phys >= PAGING_ADDR_SPACE) ||
+    if (!pagoda_page_aligned(*phys) || (below_4g && *phys >= PAGING_ADDR_SPACE) ||
         *phys >= pg->phys_limit)
         panic("paging: env gave table frame 0x%llx (unaligned or unreachable)",
               (unsigned long long)*phys);
@@ -185,7 +186,7 @@ static int check_range(uint32_t va, uint64_t size)
 {
     if (size == 0 || (uint64_t)va + size > PAGING_ADDR_SPACE)
         return PAGING_ERR_RANGE;
-    if ((va | size) & (PAGING_PAGE_SIZE - 1))
+    if (!pagoda_page_aligned(va | size))
         return PAGING_ERR_ALIGN;
     return PAGING_OK;
 }
@@ -428,7 +429,7 @@ static int map_level(struct paging_as *as, unsigned level, uint64_t table, uint6
 static int check_page_size(const struct paging *pg, uint32_t va, uint64_t pa, uint64_t size,
                            uint64_t page_size)
 {
-    if (page_size == PAGING_SIZE_AUTO || page_size == PAGING_PAGE_SIZE)
+    if (page_size == PAGING_SIZE_AUTO || page_size == PAGODA_PAGE_SIZE)
         return PAGING_OK;
     if (page_size != pg->mode->large_page_size || !pg->large_pages)
         return PAGING_ERR_PAGE_SIZE;
@@ -442,7 +443,7 @@ static int check_phys_reach(const struct paging *pg, uint32_t va, uint64_t pa, u
     if (pa < pg->phys_limit && size <= pg->phys_limit - pa)
         return PAGING_OK;
     uint64_t large = pg->mode->large_page_size;
-    bool whole_large_pages = pg->large_pages && page_size != PAGING_PAGE_SIZE &&
+    bool whole_large_pages = pg->large_pages && page_size != PAGODA_PAGE_SIZE &&
                              !(((uint64_t)va | pa | size) & (large - 1));
     if (whole_large_pages && pa < pg->large_phys_limit && size <= pg->large_phys_limit - pa)
         return PAGING_OK;
@@ -454,7 +455,7 @@ int paging_core_map(struct paging_as *as, uint32_t va, uint64_t pa, uint64_t siz
 {
     struct paging *pg = as->pg;
     int rc = check_range(va, size);
-    if (rc == PAGING_OK && (pa & (PAGING_PAGE_SIZE - 1)))
+    if (rc == PAGING_OK && !pagoda_page_aligned(pa))
         rc = PAGING_ERR_ALIGN;
     if (rc == PAGING_OK)
         rc = check_page_size(pg, va, pa, size, page_size);

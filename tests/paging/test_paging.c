@@ -3,6 +3,7 @@
  * paging.h one by one, and seeded random op sequences checked against a model (harness.c).
  */
 #include <stdio.h>
+#include "pagoda/page.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,7 +57,7 @@ static void test_full_4gib_4k(const struct paging_mode *mode, unsigned exp_level
     struct paging_as as;
     rig_init(&r, mode, false, true, true);
     mode->create(&r.pg, &as, PAGING_AS_FULL, NULL);
-    int rc = mode->map(&as, 0, 0, 4 * GiB, RW, PAGING_PAGE_SIZE, PAGING_MAP_ALLOW_NULL);
+    int rc = mode->map(&as, 0, 0, 4 * GiB, RW, PAGODA_PAGE_SIZE, PAGING_MAP_ALLOW_NULL);
     struct ref_tables t;
     mode->activate(&as);
     ref_count_tables(&r.sim, mode == &paging_mode_pae, as.root, 0,
@@ -135,7 +136,7 @@ static void test_split_and_free(const struct paging_mode *mode)
     unsigned leaf_tables = table_pages(&as);
     struct paging_counters c0, c1, c2;
     mode->counters(&r.pg, &c0);
-    int rc2 = mode->unmap(&as, va + 0x5000u, PAGING_PAGE_SIZE);
+    int rc2 = mode->unmap(&as, va + 0x5000u, PAGODA_PAGE_SIZE);
     mode->counters(&r.pg, &c1);
     struct paging_walk w4, w5, w6;
     mode->translate(&as, va + 0x4000u, &w4);
@@ -143,7 +144,7 @@ static void test_split_and_free(const struct paging_mode *mode)
     mode->translate(&as, va + 0x6000u, &w6);
     TAP_CHECK(rc == PAGING_OK && rc2 == PAGING_OK && c1.large_splits == c0.large_splits + 1 &&
                   table_pages(&as) == leaf_tables + 1 && c1.invlpg == c0.invlpg + 1 && w4.mapped &&
-                  w4.pa == 0x10004000u && w4.page_size == PAGING_PAGE_SIZE && !w5.mapped &&
+                  w4.pa == 0x10004000u && w4.page_size == PAGODA_PAGE_SIZE && !w5.mapped &&
                   w6.mapped && w6.pa == 0x10006000u,
               "%s: unmapping 4 KiB inside a large page splits it (1 split, +1 table, 1 INVLPG)",
               mode->name);
@@ -166,23 +167,23 @@ static void test_tlb_policy(const struct paging_mode *mode)
     mode->create(&r.pg, &other, PAGING_AS_FULL, NULL);
     mode->activate(&as);
     uint32_t va = 0x00400000u;
-    mode->map(&as, va, 0x800000u, 16 * PAGING_PAGE_SIZE, PAGING_PROT_READ, PAGING_PAGE_SIZE, 0);
-    mode->map(&other, va, 0x800000u, 16 * PAGING_PAGE_SIZE, PAGING_PROT_READ, PAGING_PAGE_SIZE, 0);
+    mode->map(&as, va, 0x800000u, 16 * PAGODA_PAGE_SIZE, PAGING_PROT_READ, PAGODA_PAGE_SIZE, 0);
+    mode->map(&other, va, 0x800000u, 16 * PAGODA_PAGE_SIZE, PAGING_PROT_READ, PAGODA_PAGE_SIZE, 0);
     struct paging_counters a, b, c, d;
     mode->counters(&r.pg, &a);
-    mode->protect(&as, va, 16 * PAGING_PAGE_SIZE, RW | PAGING_PROT_EXEC);
+    mode->protect(&as, va, 16 * PAGODA_PAGE_SIZE, RW | PAGING_PROT_EXEC);
     mode->counters(&r.pg, &b);
     TAP_CHECK(b.invlpg == a.invlpg, "%s: upgrade R -> RWX of 16 pages: no INVLPG (%u)", mode->name,
               b.invlpg - a.invlpg);
-    mode->protect(&as, va, 16 * PAGING_PAGE_SIZE, PAGING_PROT_READ);
+    mode->protect(&as, va, 16 * PAGODA_PAGE_SIZE, PAGING_PROT_READ);
     mode->counters(&r.pg, &c);
     TAP_CHECK(c.invlpg == b.invlpg + 16, "%s: downgrade of 16 active pages: 16 INVLPG (%u)",
               mode->name, c.invlpg - b.invlpg);
-    mode->unmap(&other, va, 16 * PAGING_PAGE_SIZE);
+    mode->unmap(&other, va, 16 * PAGODA_PAGE_SIZE);
     mode->counters(&r.pg, &d);
     TAP_CHECK(d.invlpg == c.invlpg && d.cr3_reloads == c.cr3_reloads,
               "%s: unmap in an inactive space: no TLB work", mode->name);
-    mode->unmap(&as, va, 16 * PAGING_PAGE_SIZE);
+    mode->unmap(&as, va, 16 * PAGODA_PAGE_SIZE);
     mode->counters(&r.pg, &a);
     /* 16 pages, then the emptied PT (INVLPG drops its cached PDE); PAE: the emptied PD too,
        whose PDPTE change takes a CR3 reload instead. */
@@ -207,44 +208,44 @@ static void test_refusals(const struct paging_mode *mode)
     mode->create(&r.pg, &k, PAGING_AS_KERNEL, NULL);
     mode->create(&r.pg, &u, PAGING_AS_USER, &k);
     unsigned tables = table_pages(&k) + table_pages(&u);
-    TAP_CHECK(mode->map(&u, 0, 0x1000, PAGING_PAGE_SIZE, RW, 0, 0) == PAGING_ERR_NULL_PAGE,
+    TAP_CHECK(mode->map(&u, 0, 0x1000, PAGODA_PAGE_SIZE, RW, 0, 0) == PAGING_ERR_NULL_PAGE,
               "%s: page 0 refused", mode->name);
-    TAP_CHECK(mode->map(&u, 0, 0x1000, PAGING_PAGE_SIZE, RW, 0, PAGING_MAP_ALLOW_NULL) == PAGING_OK,
+    TAP_CHECK(mode->map(&u, 0, 0x1000, PAGODA_PAGE_SIZE, RW, 0, PAGING_MAP_ALLOW_NULL) == PAGING_OK,
               "%s: page 0 with PAGING_MAP_ALLOW_NULL", mode->name);
-    TAP_CHECK(mode->map(&u, 0x1000, 0, 2 * PAGING_PAGE_SIZE, RW, 0, 0) == PAGING_OK &&
-                  mode->map(&u, 0x2000, 0, PAGING_PAGE_SIZE, RW, 0, 0) == PAGING_ERR_EXISTS,
+    TAP_CHECK(mode->map(&u, 0x1000, 0, 2 * PAGODA_PAGE_SIZE, RW, 0, 0) == PAGING_OK &&
+                  mode->map(&u, 0x2000, 0, PAGODA_PAGE_SIZE, RW, 0, 0) == PAGING_ERR_EXISTS,
               "%s: mapping over a mapping refused", mode->name);
-    TAP_CHECK(mode->protect(&u, 0x2000, 2 * PAGING_PAGE_SIZE, RW) == PAGING_ERR_NOT_MAPPED,
+    TAP_CHECK(mode->protect(&u, 0x2000, 2 * PAGODA_PAGE_SIZE, RW) == PAGING_ERR_NOT_MAPPED,
               "%s: protect over a hole refused", mode->name);
-    TAP_CHECK(mode->map(&u, 0xc0000000u, 0, PAGING_PAGE_SIZE, RW, 0, 0) == PAGING_ERR_KERNEL_HALF &&
-                  mode->map(&u, 0xbffff000u, 0, 2 * PAGING_PAGE_SIZE, RW, 0, 0) ==
+    TAP_CHECK(mode->map(&u, 0xc0000000u, 0, PAGODA_PAGE_SIZE, RW, 0, 0) == PAGING_ERR_KERNEL_HALF &&
+                  mode->map(&u, 0xbffff000u, 0, 2 * PAGODA_PAGE_SIZE, RW, 0, 0) ==
                       PAGING_ERR_KERNEL_HALF,
               "%s: user space cannot touch the kernel half", mode->name);
-    TAP_CHECK(mode->map(&k, 0xc0000000u, 0, PAGING_PAGE_SIZE, RW | PAGING_PROT_USER, 0, 0) ==
+    TAP_CHECK(mode->map(&k, 0xc0000000u, 0, PAGODA_PAGE_SIZE, RW | PAGING_PROT_USER, 0, 0) ==
                       PAGING_ERR_PROT &&
-                  mode->map(&u, 0x10000000u, 0, PAGING_PAGE_SIZE, RW | PAGING_PROT_GLOBAL, 0, 0) ==
+                  mode->map(&u, 0x10000000u, 0, PAGODA_PAGE_SIZE, RW | PAGING_PROT_GLOBAL, 0, 0) ==
                       PAGING_ERR_PROT,
               "%s: user pages in the kernel half / global pages in the user half refused",
               mode->name);
-    TAP_CHECK(mode->map(&u, 0x10000800u, 0, PAGING_PAGE_SIZE, RW, 0, 0) == PAGING_ERR_ALIGN &&
-                  mode->map(&u, 0x10000000u, 0x800, PAGING_PAGE_SIZE, RW, 0, 0) ==
+    TAP_CHECK(mode->map(&u, 0x10000800u, 0, PAGODA_PAGE_SIZE, RW, 0, 0) == PAGING_ERR_ALIGN &&
+                  mode->map(&u, 0x10000000u, 0x800, PAGODA_PAGE_SIZE, RW, 0, 0) ==
                       PAGING_ERR_ALIGN &&
                   mode->map(&u, 0x10000000u, 0x1000, mode->large_page_size, RW,
                             mode->large_page_size, 0) == PAGING_ERR_ALIGN &&
-                  mode->map(&u, 0x10000000u, 0, PAGING_PAGE_SIZE, RW, 1u << 30, 0) ==
+                  mode->map(&u, 0x10000000u, 0, PAGODA_PAGE_SIZE, RW, 1u << 30, 0) ==
                       PAGING_ERR_PAGE_SIZE &&
-                  mode->map(&u, 0xfffff000u, 0, 2 * PAGING_PAGE_SIZE, RW, 0, 0) == PAGING_ERR_RANGE,
+                  mode->map(&u, 0xfffff000u, 0, 2 * PAGODA_PAGE_SIZE, RW, 0, 0) == PAGING_ERR_RANGE,
               "%s: misaligned, unsupported page size, past 4 GiB refused", mode->name);
     uint64_t beyond = mode == &paging_mode_pae ? (1ull << 36) : (4ull << 30);
-    TAP_CHECK(mode->map(&k, 0xd0000000u, beyond, PAGING_PAGE_SIZE, RW, 0, 0) == PAGING_ERR_PHYS &&
-                  mode->map(&k, 0xd0000000u, beyond - PAGING_PAGE_SIZE, PAGING_PAGE_SIZE, RW, 0,
+    TAP_CHECK(mode->map(&k, 0xd0000000u, beyond, PAGODA_PAGE_SIZE, RW, 0, 0) == PAGING_ERR_PHYS &&
+                  mode->map(&k, 0xd0000000u, beyond - PAGODA_PAGE_SIZE, PAGODA_PAGE_SIZE, RW, 0,
                             0) == PAGING_OK,
               "%s: physical 0x%llx refused, the page below it accepted", mode->name,
               (unsigned long long)beyond);
     /* Allocation failure in the middle: nothing changes, nothing leaks. */
     long live = r.sim.live;
     r.sim.fail_after = 1;
-    int rc = mode->map(&u, 0x20000000u, 0x100000u, 16 * MiB, RW, PAGING_PAGE_SIZE, 0);
+    int rc = mode->map(&u, 0x20000000u, 0x100000u, 16 * MiB, RW, PAGODA_PAGE_SIZE, 0);
     r.sim.fail_after = -1;
     struct paging_walk w;
     mode->translate(&u, 0x20000000u, &w);
@@ -269,7 +270,7 @@ static void test_kernel_half_propagation(const struct paging_mode *mode)
     mode->create(&r.pg, &u1, PAGING_AS_USER, &k);
     mode->create(&r.pg, &u2, PAGING_AS_USER, &k);
     mode->activate(&u1);
-    mode->map(&k, 0xe0000000u, 0x200000u, PAGING_PAGE_SIZE, RW, 0, 0);
+    mode->map(&k, 0xe0000000u, 0x200000u, PAGODA_PAGE_SIZE, RW, 0, 0);
     struct paging_walk w1, w2;
     mode->translate(&u1, 0xe0000000u, &w1);
     mode->translate(&u2, 0xe0000000u, &w2);
@@ -277,7 +278,7 @@ static void test_kernel_half_propagation(const struct paging_mode *mode)
               "%s: a new kernel mapping is seen by existing user spaces", mode->name);
     struct paging_counters a, b;
     mode->counters(&r.pg, &a);
-    mode->unmap(&k, 0xe0000000u, PAGING_PAGE_SIZE);
+    mode->unmap(&k, 0xe0000000u, PAGODA_PAGE_SIZE);
     mode->counters(&r.pg, &b);
     mode->translate(&u2, 0xe0000000u, &w2);
     TAP_CHECK(!w2.mapped && b.invlpg > a.invlpg,
@@ -308,7 +309,7 @@ static void test_pae_details(bool nx)
     mode->activate(&u);
     /* Data (no EXEC) above 4 GiB in the user half, code in the kernel half. */
     int rc1 =
-        mode->map(&u, 0x40000000u, 0x234567000ull, PAGING_PAGE_SIZE, RW | PAGING_PROT_USER, 0, 0);
+        mode->map(&u, 0x40000000u, 0x234567000ull, PAGODA_PAGE_SIZE, RW | PAGING_PROT_USER, 0, 0);
     int rc2 = mode->map(&k, 0xc0400000u, 0x400000u, 2 * MiB,
                         PAGING_PROT_READ | PAGING_PROT_EXEC | PAGING_PROT_GLOBAL, 0, 0);
     bool pdpt_ok = u.root < 4 * GiB && !(u.root & 31u) && k.root < 4 * GiB;
@@ -378,7 +379,7 @@ static void test_2level_details(void)
     rc = mode->map(&as, 0x01000000u, 0x01000000u, 4 * MiB, RW | PAGING_PROT_CACHE(PAGING_CACHE_WC),
                    0, 0);
     uint64_t pde = raw(&r, false, as.root, 0x01000000u >> 22);
-    int rc2 = mode->protect(&as, 0x01001000u, PAGING_PAGE_SIZE,
+    int rc2 = mode->protect(&as, 0x01001000u, PAGODA_PAGE_SIZE,
                             PAGING_PROT_READ | PAGING_PROT_CACHE(PAGING_CACHE_WC));
     mode->translate(&as, 0x01002000u, &w);
     uint64_t pte = w.level[1].entry;
@@ -388,7 +389,7 @@ static void test_2level_details(void)
               "2-level: WC sets PAT at bit 12 in the 4 MiB PDE (0x%llx), bit 7 in the split PTEs "
               "(0x%llx)",
               (unsigned long long)pde, (unsigned long long)pte);
-    TAP_CHECK(mode->map(&as, 0x10000000u, 0x100000000ull, PAGING_PAGE_SIZE, RW, 0, 0) ==
+    TAP_CHECK(mode->map(&as, 0x10000000u, 0x100000000ull, PAGODA_PAGE_SIZE, RW, 0, 0) ==
                   PAGING_ERR_PHYS,
               "2-level: 4 KiB frame at 4 GiB refused (PTEs hold 32-bit addresses)");
     mode->deactivate(&r.pg);
@@ -432,9 +433,9 @@ static void test_2level_pse36(void)
                   PAGING_PROT_CACHE_OF(w.prot) == PAGING_CACHE_WC,
               "PSE-36: the SDM walker and translate() both reach 0x%llx",
               (unsigned long long)ref.pa);
-    TAP_CHECK(mode->map(&as, 0x02000000u, 0x100000000ull, PAGING_PAGE_SIZE, RW, 0, 0) ==
+    TAP_CHECK(mode->map(&as, 0x02000000u, 0x100000000ull, PAGODA_PAGE_SIZE, RW, 0, 0) ==
                       PAGING_ERR_PHYS &&
-                  mode->map(&as, 0x02000000u, 0x100000000ull, 4 * MiB, RW, PAGING_PAGE_SIZE, 0) ==
+                  mode->map(&as, 0x02000000u, 0x100000000ull, 4 * MiB, RW, PAGODA_PAGE_SIZE, 0) ==
                       PAGING_ERR_PHYS &&
                   mode->map(&as, 0x02000000u, 0x100200000ull, 4 * MiB, RW, 0, 0) ==
                       PAGING_ERR_PHYS &&
@@ -450,7 +451,7 @@ static void test_2level_pse36(void)
               "PSE-36: the last 4 MiB below 2^MAXPHYADDR mapped, 2^MAXPHYADDR refused");
     struct paging_counters before, after;
     mode->counters(&r.pg, &before);
-    int unmap_part = mode->unmap(&as, 0x00801000u, PAGING_PAGE_SIZE);
+    int unmap_part = mode->unmap(&as, 0x00801000u, PAGODA_PAGE_SIZE);
     int protect_part = mode->protect(&as, 0x00800000u, 2 * MiB, PAGING_PROT_READ);
     mode->counters(&r.pg, &after);
     mode->translate(&as, 0x00801000u, &w);
@@ -532,7 +533,7 @@ static void test_no_features(void)
     struct paging_walk w;
     paging_mode_2level.translate(&as, 0x400000u, &w);
     TAP_CHECK(large == PAGING_ERR_PAGE_SIZE && wc == PAGING_ERR_PROT && autosize == PAGING_OK &&
-                  w.page_size == PAGING_PAGE_SIZE && !(w.prot & PAGING_PROT_GLOBAL) &&
+                  w.page_size == PAGODA_PAGE_SIZE && !(w.prot & PAGING_PROT_GLOBAL) &&
                   !(r.sim.cr4 & ((1u << 4) | (1u << 7))),
               "2-level without PSE/PGE/PAT: 4 MiB and WC refused, auto uses 4 KiB, global ignored");
     paging_mode_2level.deactivate(&pg);
@@ -580,9 +581,9 @@ int main(int argc, char **argv)
     unsigned dm_2l_large[3] = {1, 0, 0}, dm_2l_4k[3] = {1, 256, 0};
     unsigned dm_pae_large[3] = {1, 1, 0}, dm_pae_4k[3] = {1, 1, 512};
     test_direct_map(&paging_mode_2level, paging_mode_2level.large_page_size, dm_2l_large);
-    test_direct_map(&paging_mode_2level, PAGING_PAGE_SIZE, dm_2l_4k);
+    test_direct_map(&paging_mode_2level, PAGODA_PAGE_SIZE, dm_2l_4k);
     test_direct_map(&paging_mode_pae, paging_mode_pae.large_page_size, dm_pae_large);
-    test_direct_map(&paging_mode_pae, PAGING_PAGE_SIZE, dm_pae_4k);
+    test_direct_map(&paging_mode_pae, PAGODA_PAGE_SIZE, dm_pae_4k);
     const struct paging_mode *modes[] = {&paging_mode_2level, &paging_mode_pae};
     for (unsigned i = 0; i < 2; i++) {
         test_split_and_free(modes[i]);
