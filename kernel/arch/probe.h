@@ -1,4 +1,4 @@
-/* Faulting probes for self-tests (see probe.S): use with fault_expect() from exception.h. */
+/* Faulting probes for self-tests (see probe.S): use with fault_expect() from trap/trap.h. */
 #ifndef PAGODA_PROBE_H
 #define PAGODA_PROBE_H
 

@@ -1,5 +1,5 @@
 /*
- * mode=compare: two-level against PAE paging in one boot (issue 4). Builds the second format's
+ * mode=compare: two-level against PAE paging in one boot. Builds the second format's
  * address space, then runs every measurement in both, interleaved A/B/A/B (A = two-level,
  * B = PAE) on the same physical frames, allocated once before the first switch.
  *

@@ -3,7 +3,7 @@
  * allocator's metadata placed in usable RAM below a caller-given limit and reserved.
  *
  * The kernel calls mem_setup_limited once with its copy of the boot info and a translation
- * through the boot direct map (kernel/boot/bootmem.c); host tests pass a translation into a
+ * through the boot direct map (kernel/boot/takeover.c); host tests pass a translation into a
  * buffer that stands in for RAM.
  */
 #ifndef PAGODA_MEM_SETUP_H

@@ -1,5 +1,5 @@
 /*
- * The decisions vm.c takes from the normalized memory map before it builds any table, as pure
+ * The decisions kernel/vm takes from the normalized memory map before it builds any table, as pure
  * functions (host-tested in tests/kernel/test_vm_plan.c).
  */
 #ifndef PAGODA_VM_PLAN_H

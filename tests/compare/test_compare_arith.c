@@ -20,7 +20,7 @@ static uint64_t layout_bytes(bool pae, uint64_t va, uint64_t pa, uint64_t size, 
 
 static void test_whole_address_space(void)
 {
-    /* The figures: every 4 KiB page of 4 GiB. */
+    /* Every 4 KiB page of 4 GiB, the figures docs/03-pae-vs-2level.md quotes. */
     uint64_t two = layout_bytes(false, 0, 0, CMP_FOUR_GIB, false);
     uint64_t pae = layout_bytes(true, 0, 0, CMP_FOUR_GIB, false);
     TAP_CHECK(two == 4100 * KIB, "all of 4 GiB, two-level 4 KiB pages: %llu bytes",

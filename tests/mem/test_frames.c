@@ -134,6 +134,41 @@ static void test_init_and_counts(void)
     free(meta);
 }
 
+/* A limit at 4 GiB (what two-level paging can reach): nothing at or above it is covered, handed
+ * out or reclaimed, and the metadata shrinks accordingly. The test machine straddles 4 GiB. */
+static void test_limit(void)
+{
+    const uint64_t limit = 4 * GIB;
+    struct frames f;
+    size_t full = frames_metadata_bytes(&test_map, FRAMES_NO_LIMIT);
+    size_t bytes = frames_metadata_bytes(&test_map, limit);
+    void *meta = malloc(bytes);
+    TAP_CHECK(bytes < full, "metadata for a 4 GiB limit: %zu bytes, less than %zu without", bytes,
+              full);
+    TAP_CHECK(frames_init(&f, &test_map, limit, meta, bytes) == FRAMES_OK, "init with the limit");
+    struct mem_model m;
+    mem_model_init(&m, &test_map);
+    uint64_t low = mem_model_count(&m, MODEL_FREE, FRAMES_ZONE_LOW);
+    mem_model_destroy(&m);
+    TAP_CHECK(f.zone[FRAMES_ZONE_HIGH].total == 0 && f.zone[FRAMES_ZONE_LOW].free == low,
+              "only the %" PRIu64 " free frames below 4 GiB are in the pool (high zone %" PRIu64
+              ")",
+              low, f.zone[FRAMES_ZONE_HIGH].total);
+    uint64_t reclaimed = frames_add_reclaimable(&f, &test_map);
+    bool below = true;
+    uint64_t got = 0, phys;
+    while ((phys = frames_alloc(&f, FRAMES_ANYWHERE)) != FRAMES_NONE) {
+        below &= phys + PAGODA_PAGE_SIZE <= limit;
+        got++;
+    }
+    TAP_CHECK(below && got == low + reclaimed,
+              "FRAMES_ANYWHERE hands out %" PRIu64 " frames, all below the limit", got);
+    TAP_CHECK(frames_reserve(&f, limit, limit + 8 * MIB) == 0,
+              "reserving RAM above the limit claims nothing: it is not in the pool");
+    TAP_CHECK(audit_ok(&f, "the limited pool"), "audit of the limited pool");
+    free(meta);
+}
+
 static void test_panics(void)
 {
     struct frames f;
@@ -462,6 +497,7 @@ int main(int argc, char **argv)
     uint32_t ops = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 0) : 100000;
     build_test_map();
     test_init_and_counts();
+    test_limit();
     test_panics();
     test_runs();
     test_reserve();

@@ -136,7 +136,7 @@ CASES = {
 }
 
 
-# Paging (issue 3, kernel side): one kernel binary, page-table format chosen on the command line.
+# Paging: one kernel binary, page-table format chosen on the command line.
 # The kernel's own TAP covers map/unmap/protect, the INVLPG remap, WP, NX, null, the window and
 # the allocator audit; these expectations pin what the boot log must say about each mode.
 def paging_boot(firmware, memory, paging, expect=(), extra=""):
@@ -180,7 +180,7 @@ CASES.update({
     "crash-x64-pf": crash("x64", "pf", PF_WALK),
 })
 
-# Issue 5 item 3: two-level paging reaches above 4 GiB only through PSE-36 4 MiB pages. QEMU's
+# Two-level paging reaches above 4 GiB only through PSE-36 4 MiB pages. QEMU's
 # OVMF display devices (VGA, bochs-display, virtio-vga, ramfb) all put the GOP framebuffer below
 # 4 GiB (32-bit BARs, even with X-PciMmio64Mb), so the mechanism is proven on RAM instead.
 PSE36_RAM = (r"ok \d+ - paging: 4 MiB of RAM above 4 GiB through a PSE-36 page \(two-level\)\n",
