@@ -38,8 +38,8 @@ static EFI_STATUS kernel_read_open_file(struct loader *ld, EFI_FILE_HANDLE file)
     /* Below 4 GiB because the 32-bit trampoline copies from here with paging off. */
     ld->staging_pages = kernel_pages(ld->kernel_file_size);
     ld->staging = LOADER_BELOW_4G;
-    status = loader_allocate_pages(ld, AllocateMaxAddress, EfiLoaderData, ld->staging_pages,
-                                   &ld->staging);
+    status = ledger_allocate_pages(&ld->ledger, AllocateMaxAddress, EfiLoaderData,
+                                   ld->staging_pages, &ld->staging);
     if (EFI_ERROR(status)) {
         console_print("pagoda: %s: no memory below 4 GiB for %llu bytes: %s\n", ld->kernel_path,
                       (unsigned long long)ld->kernel_file_size, console_status_text(status));

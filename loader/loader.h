@@ -1,7 +1,7 @@
 /*
  * The loader's state, shared by the steps main.c runs in order.
  *
- * Every allocation the loader makes goes through loader_allocate_pages() so that an error in any
+ * Every allocation the loader makes goes through the ledger (ledger.h) so that an error in any
  * step can give all of it back before returning to the firmware.
  */
 #ifndef PAGODA_LOADER_LOADER_H
@@ -11,17 +11,13 @@
 
 #include "config.h"
 #include "elf_check.h"
+#include "ledger.h"
 #include <pagoda/boot_info.h>
+#include <pagoda/page.h>
 
-#define LOADER_VERSION         "0.1.0"
-#define LOADER_MAX_ALLOCATIONS 48
-#define LOADER_PATH_CHARS      256
-#define LOADER_BELOW_4G        0xFFFFFFFFull
-
-struct loader_allocation {
-    EFI_PHYSICAL_ADDRESS base;
-    UINTN pages;
-};
+#define LOADER_VERSION    "0.1.0"
+#define LOADER_PATH_CHARS 256
+#define LOADER_BELOW_4G   LEDGER_BELOW_4G
 
 struct loader {
     EFI_HANDLE image_handle;
@@ -52,19 +48,19 @@ struct loader {
     void *memory_map;
     UINTN memory_map_capacity;
 
-    struct loader_allocation allocations[LOADER_MAX_ALLOCATIONS];
-    UINTN allocation_count;
+    struct ledger ledger;
 };
 
 /* Error statuses the loader itself chooses (the firmware's own ones are passed through). */
 #define LOADER_STATUS_BAD_KERNEL      EFI_LOAD_ERROR
 #define LOADER_STATUS_BAD_DESTINATION EFI_OUT_OF_RESOURCES
 
-/* Allocation bookkeeping (main.c). */
-EFI_STATUS loader_allocate_pages(struct loader *ld, EFI_ALLOCATE_TYPE how, EFI_MEMORY_TYPE type,
-                                 UINTN pages, EFI_PHYSICAL_ADDRESS *address);
-void loader_free_pages(struct loader *ld, EFI_PHYSICAL_ADDRESS base);
-void loader_free_all(struct loader *ld);
+/* The kernel's physical destination, in whole pages: what the low allocations stay out of. */
+static inline struct ledger_avoid loader_kernel_range(const struct loader *ld)
+{
+    return (struct ledger_avoid){pagoda_page_down(ld->elf.phys_start),
+                                 pagoda_page_up(ld->elf.phys_end)};
+}
 
 /* The steps, in the order main.c runs them. Each prints its own detailed error. */
 void tsc_stamp(struct loader *ld, enum pagoda_phase phase);
