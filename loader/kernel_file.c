@@ -86,8 +86,9 @@ static void kernel_print_segments(const struct elf_image *elf)
 EFI_STATUS kernel_validate(struct loader *ld)
 {
     char why[KERNEL_WHY_MAX];
-    enum elf_check_error error = elf_check(
-        (const void *)(UINTN)ld->staging, (size_t)ld->kernel_file_size, &ld->elf, why, sizeof(why));
+    enum elf_check_error error =
+        elf_check((const void *)(UINTN)ld->staging, (size_t)ld->kernel_file_size, &elf_rules_kernel,
+                  &ld->elf, why, sizeof(why));
 
     if (error != ELF_CHECK_OK) {
         console_print("pagoda: %s: %s\n", ld->kernel_path, why);

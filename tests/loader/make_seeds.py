@@ -37,6 +37,7 @@ def elf_seeds():
     data = (PT_LOAD, 0x102000, 0x102000, 0x10, 0x2000, PF_R | PF_W)
     stack = (PT_GNU_STACK, 0, 0, 0, 0, PF_R | PF_W)
     high = [(t, v + 0xC0000000, p, f, m, fl) for t, v, p, f, m, fl in (text, rodata, data)]
+    user = [(t, v + 0x300000, 0, f, m, fl) for t, v, p, f, m, fl in (text, rodata, data)]
     return {
         "valid_three_segments": elf([text, rodata, data], 0x100000, extra_phdrs=[stack]),
         "valid_single_segment": elf([text], 0x100010),
@@ -46,6 +47,9 @@ def elf_seeds():
         "bad_machine_x86_64": elf([text], 0x100000, machine=62),
         "bad_overlap": elf([text, (PT_LOAD, 0x100040, 0x100040, 0x10, 0x10, PF_R)], 0x100000),
         "bad_dynamic": elf([text], 0x100000, extra_phdrs=[(PT_DYNAMIC, 0, 0, 0x10, 0x10, PF_R)]),
+        "valid_user_program": elf(user, 0x400000, extra_phdrs=[stack]),
+        "bad_user_write_execute": elf(user[:2] + [(PT_LOAD, 0x402000, 0, 0x10, 0x2000,
+                                                   PF_R | PF_W | PF_X)], 0x400000),
     }
 
 
