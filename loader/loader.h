@@ -19,6 +19,14 @@
 #define LOADER_PATH_CHARS 256
 #define LOADER_BELOW_4G   LEDGER_BELOW_4G
 
+struct loader_module {
+    EFI_PHYSICAL_ADDRESS base;
+    UINTN pages;
+    uint64_t size;      /* bytes of the file */
+    const char *name;   /* as pagoda.cfg wrote it */
+    const char *string; /* the rest of its line, "" if none */
+};
+
 struct loader {
     EFI_HANDLE image_handle;
     EFI_SYSTEM_TABLE *st;
@@ -39,8 +47,13 @@ struct loader {
     char kernel_path[LOADER_PATH_CHARS]; /* ASCII, for messages */
     struct elf_image elf;
 
+    /* The modules as read: each its own page-aligned range below 4 GiB, outside the kernel. */
+    struct loader_module modules[PAGODA_MAX_MODULES];
+    unsigned module_count;
+
     /* Buffers the 32-bit side touches; all below 4 GiB, none inside the kernel's range. */
     struct pagoda_boot_info *boot_info;
+    struct pagoda_modules *modules_block; /* NULL when there are no modules */
     char *cmdline;
     UINTN cmdline_pages;
     uint8_t *trampoline;
@@ -74,6 +87,7 @@ EFI_STATUS kernel_read(struct loader *ld);
 EFI_STATUS kernel_verify_hash(struct loader *ld);
 EFI_STATUS kernel_validate(struct loader *ld);
 EFI_STATUS destination_check(struct loader *ld);
+EFI_STATUS modules_load(struct loader *ld);
 EFI_STATUS low_memory_allocate(struct loader *ld);
 EFI_GRAPHICS_OUTPUT_PROTOCOL *gop_select(struct loader *ld);
 void firmware_info_collect(struct loader *ld);

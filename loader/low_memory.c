@@ -93,6 +93,9 @@ static EFI_STATUS low_memory_allocate_all(struct loader *ld)
         status = low_memory_allocate_bytes(ld, EfiLoaderData, PAGODA_LOADER_STACK_SIZE, &stack);
     if (!EFI_ERROR(status))
         status = low_memory_allocate_map_buffer(ld);
+    if (!EFI_ERROR(status) && ld->module_count > 0)
+        status = low_memory_allocate_bytes(ld, EfiLoaderData, sizeof(struct pagoda_modules),
+                                           (void **)&ld->modules_block);
     if (EFI_ERROR(status))
         return status;
     ld->stack = (EFI_PHYSICAL_ADDRESS)(UINTN)stack;

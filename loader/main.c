@@ -60,6 +60,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_tab
     LOADER_STEP(ld, "validating the kernel", kernel_validate(ld));
     LOADER_STEP(ld, "checking the kernel's destination", destination_check(ld));
     tsc_stamp(ld, PAGODA_PHASE_KERNEL_CHECKED);
+    LOADER_STEP(ld, "loading the modules", modules_load(ld));
     LOADER_STEP(ld, "allocating hand-off memory", low_memory_allocate(ld));
     firmware_info_collect(ld);
     tsc_stamp(ld, PAGODA_PHASE_FIRMWARE_INFO);
