@@ -142,7 +142,7 @@ int pg_vformat(pg_putc_fn putc, void *ctx, const char *fmt, va_list ap_in)
             if (!s)
                 s = "(null)";
             int len = 0;
-            while (s[len] && (sp.precision < 0 || len < sp.precision))
+            while ((sp.precision < 0 || len < sp.precision) && s[len])
                 len++;
             n += emit_text(putc, ctx, s, len, &sp);
             break;

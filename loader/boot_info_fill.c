@@ -7,7 +7,8 @@
 
 #include "pg_string.h"
 
-_Static_assert(sizeof(struct pagoda_boot_info) <= 4096, "boot info must fit its page");
+_Static_assert(sizeof(struct pagoda_boot_info) <= PAGODA_PAGE_SIZE, "boot info must fit its page");
+_Static_assert(7 + PAGODA_MAX_MODULES + 1 <= PAGODA_MAX_RANGES, "every range must fit the list");
 
 static void boot_info_add_range(struct pagoda_boot_info *info, uint64_t base, uint64_t size,
                                 enum pagoda_range_kind kind)
@@ -36,6 +37,43 @@ static void boot_info_fill_ranges(struct loader *ld, struct pagoda_boot_info *in
     boot_info_add_range(info, ld->stack, PAGODA_LOADER_STACK_SIZE, PAGODA_RANGE_STACK);
     boot_info_add_range(info, (UINTN)ld->trampoline, page, PAGODA_RANGE_TRAMPOLINE);
     boot_info_add_range(info, ld->staging, ld->staging_pages * page, PAGODA_RANGE_STAGING);
+    for (unsigned i = 0; i < ld->module_count; i++)
+        boot_info_add_range(info, ld->modules[i].base, ld->modules[i].pages * page,
+                            PAGODA_RANGE_MODULE);
+    if (ld->modules_block != NULL)
+        boot_info_add_range(info, (UINTN)ld->modules_block,
+                            pagoda_page_up(sizeof(*ld->modules_block)), PAGODA_RANGE_MODULE);
+}
+
+static void boot_info_copy_text(char *dst, size_t capacity, const char *src)
+{
+    size_t length = strlen(src);
+    if (length >= capacity)
+        length = capacity - 1; /* pagoda.cfg's limits already match these sizes */
+    memcpy(dst, src, length);
+    dst[length] = '\0';
+}
+
+static void boot_info_fill_modules(struct loader *ld, struct pagoda_boot_info *info)
+{
+    struct pagoda_modules *block = ld->modules_block;
+
+    info->modules = 0;
+    if (block == NULL)
+        return;
+    memset(block, 0, sizeof(*block));
+    block->magic = PAGODA_MODULES_MAGIC;
+    block->version = PAGODA_MODULES_VERSION;
+    block->size = sizeof(*block);
+    block->count = ld->module_count;
+    for (unsigned i = 0; i < ld->module_count; i++) {
+        struct pagoda_module *entry = &block->module[i];
+        entry->base = ld->modules[i].base;
+        entry->size = ld->modules[i].size;
+        boot_info_copy_text(entry->name, sizeof(entry->name), ld->modules[i].name);
+        boot_info_copy_text(entry->string, sizeof(entry->string), ld->modules[i].string);
+    }
+    info->modules = (UINTN)block;
 }
 
 void boot_info_fill(struct loader *ld)
@@ -55,5 +93,6 @@ void boot_info_fill(struct loader *ld)
     info->loader_tsc_hz = ld->tsc_hz;
     for (int phase = 0; phase < PAGODA_PHASE_COUNT; phase++)
         info->tsc[phase] = ld->tsc[phase];
+    boot_info_fill_modules(ld, info);
     boot_info_fill_ranges(ld, info);
 }

@@ -4,6 +4,10 @@
 
 #define CONFIG_WHAT_MAX 112
 
+/* Byte-order marks: UTF-8 (skipped), UTF-16 little- and big-endian (refused). */
+#define CONFIG_BOM_UTF8_SIZE 3
+static const unsigned char config_bom_utf8[CONFIG_BOM_UTF8_SIZE] = {0xef, 0xbb, 0xbf};
+
 struct config_span {
     const char *start;
     size_t length;
@@ -179,6 +183,61 @@ static const char *config_apply_resolution(struct loader_config *config, struct 
     return NULL;
 }
 
+static const char *const config_protocol_names[] = {
+    [CONFIG_PROTOCOL_AUTO] = "auto",
+    [CONFIG_PROTOCOL_PAGODA] = "pagoda",
+    [CONFIG_PROTOCOL_MULTIBOOT1] = "multiboot1",
+    [CONFIG_PROTOCOL_MULTIBOOT2] = "multiboot2",
+};
+
+const char *config_protocol_name(enum config_protocol protocol)
+{
+    if ((unsigned)protocol >= sizeof(config_protocol_names) / sizeof(config_protocol_names[0]))
+        return "?";
+    return config_protocol_names[protocol];
+}
+
+static const char *config_apply_protocol(struct loader_config *config, struct config_span value,
+                                         char *what)
+{
+    for (unsigned p = 0; p < sizeof(config_protocol_names) / sizeof(config_protocol_names[0]);
+         p++) {
+        if (config_span_equals(value, config_protocol_names[p])) {
+            config->protocol = (enum config_protocol)p;
+            return NULL;
+        }
+    }
+    pg_snprintf(what, CONFIG_WHAT_MAX,
+                "protocol must be auto, pagoda, multiboot1 or multiboot2, not '%.*s'",
+                (int)(value.length > 32 ? 32 : value.length), value.start);
+    return what;
+}
+
+/* "module = FILE [string]": the file name is the first word, the string the rest of the line. */
+static const char *config_apply_module(struct loader_config *config, struct config_span value,
+                                       char *what)
+{
+    size_t name_length = 0;
+
+    if (config->module_count == PAGODA_MAX_MODULES) {
+        pg_snprintf(what, CONFIG_WHAT_MAX, "module: at most %u modules", PAGODA_MAX_MODULES);
+        return what;
+    }
+    while (name_length < value.length && !config_is_blank(value.start[name_length]))
+        name_length++;
+    struct config_span name = {value.start, name_length};
+    struct config_span string = config_trim(value.start + name_length, value.length - name_length);
+    struct config_module *module = &config->modules[config->module_count];
+    const char *problem =
+        config_apply_string(module->name, sizeof(module->name), "module file", name, what, 0);
+    if (problem == NULL)
+        problem = config_apply_string(module->string, sizeof(module->string), "module string",
+                                      string, what, 1);
+    if (problem == NULL)
+        config->module_count++;
+    return problem;
+}
+
 static const char *config_apply_line(struct loader_config *config, struct config_span line,
                                      char *what)
 {
@@ -208,6 +267,10 @@ static const char *config_apply_line(struct loader_config *config, struct config
         return config_apply_paging(config, value, what);
     if (config_span_equals(key, "resolution"))
         return config_apply_resolution(config, value, what);
+    if (config_span_equals(key, "protocol"))
+        return config_apply_protocol(config, value, what);
+    if (config_span_equals(key, "module"))
+        return config_apply_module(config, value, what);
     if (key.length == 0)
         return "missing key before '='";
     pg_snprintf(what, CONFIG_WHAT_MAX, "unknown key '%.*s'",
@@ -229,6 +292,8 @@ void config_defaults(struct loader_config *config)
     config->has_resolution = 0;
     config->resolution_width = 0;
     config->resolution_height = 0;
+    config->protocol = CONFIG_PROTOCOL_AUTO;
+    config->module_count = 0;
 }
 
 unsigned config_parse(const char *text, size_t size, struct loader_config *config,
@@ -237,7 +302,20 @@ unsigned config_parse(const char *text, size_t size, struct loader_config *confi
     unsigned bad_lines = 0;
     unsigned line_number = 0;
     size_t position = 0;
+    const unsigned char *bytes = (const unsigned char *)text;
 
+    /* Without this the mark would sit in front of the first key and that line would be lost. */
+    if (size >= CONFIG_BOM_UTF8_SIZE && bytes[0] == config_bom_utf8[0] &&
+        bytes[1] == config_bom_utf8[1] && bytes[2] == config_bom_utf8[2])
+        position = CONFIG_BOM_UTF8_SIZE;
+    if (size >= 2 &&
+        ((bytes[0] == 0xff && bytes[1] == 0xfe) || (bytes[0] == 0xfe && bytes[1] == 0xff))) {
+        if (report != NULL)
+            report(ctx, 1,
+                   "the file is UTF-16 (it starts with a UTF-16 byte-order mark): "
+                   "save it as UTF-8 or plain ASCII; no line was read");
+        return 1;
+    }
     while (position < size) {
         size_t end = position;
         while (end < size && text[end] != '\n')

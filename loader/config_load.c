@@ -61,9 +61,10 @@ EFI_STATUS config_load(struct loader *ld)
         config_load_file(ld, file, path);
         file->Close(file);
     }
-    console_print("loader: kernel=%s cmdline=\"%s\" debug_occupy_kernel_range=%s\n",
+    console_print("loader: kernel=%s cmdline=\"%s\" debug_occupy_kernel_range=%s protocol=%s\n",
                   ld->config.kernel, ld->config.cmdline,
-                  ld->config.debug_occupy_kernel_range ? "yes" : "no");
+                  ld->config.debug_occupy_kernel_range ? "yes" : "no",
+                  config_protocol_name(ld->config.protocol));
     if (ld->config.has_resolution)
         console_print("loader: resolution=%ux%u\n", ld->config.resolution_width,
                       ld->config.resolution_height);

@@ -35,8 +35,8 @@ static void destination_occupy_descriptor(struct loader *ld, const EFI_MEMORY_DE
     if (d->Type != EfiConventionalMemory || from >= to)
         return;
     UINTN pages = (UINTN)((to - from) / DESTINATION_PAGE);
-    if (!EFI_ERROR(
-            loader_allocate_pages(ld, AllocateAddress, EfiBootServicesData, pages, &address)))
+    if (!EFI_ERROR(ledger_allocate_pages(&ld->ledger, AllocateAddress, EfiBootServicesData, pages,
+                                         &address)))
         *pages_taken += pages;
 }
 

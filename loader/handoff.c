@@ -42,9 +42,19 @@ static int handoff_below_4g(const char *what, uint64_t base, uint64_t size)
     return 0;
 }
 
+static int handoff_modules_below_4g(struct loader *ld)
+{
+    for (unsigned i = 0; i < ld->module_count; i++)
+        if (!handoff_below_4g(ld->modules[i].name, ld->modules[i].base, ld->modules[i].size))
+            return 0;
+    return ld->modules_block == NULL ||
+           handoff_below_4g("modules block", (UINTN)ld->modules_block, sizeof(*ld->modules_block));
+}
+
 static int handoff_all_below_4g(struct loader *ld)
 {
-    return handoff_below_4g("trampoline", (UINTN)ld->trampoline, TRAMPOLINE_PAGE_SIZE) &&
+    return handoff_modules_below_4g(ld) &&
+           handoff_below_4g("trampoline", (UINTN)ld->trampoline, TRAMPOLINE_PAGE_SIZE) &&
            handoff_below_4g("stack", ld->stack, PAGODA_LOADER_STACK_SIZE) &&
            handoff_below_4g("boot info", (UINTN)ld->boot_info, sizeof(*ld->boot_info)) &&
            handoff_below_4g("memory map", (UINTN)ld->memory_map, ld->memory_map_capacity) &&

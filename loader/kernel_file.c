@@ -38,8 +38,8 @@ static EFI_STATUS kernel_read_open_file(struct loader *ld, EFI_FILE_HANDLE file)
     /* Below 4 GiB because the 32-bit trampoline copies from here with paging off. */
     ld->staging_pages = kernel_pages(ld->kernel_file_size);
     ld->staging = LOADER_BELOW_4G;
-    status = loader_allocate_pages(ld, AllocateMaxAddress, EfiLoaderData, ld->staging_pages,
-                                   &ld->staging);
+    status = ledger_allocate_pages(&ld->ledger, AllocateMaxAddress, EfiLoaderData,
+                                   ld->staging_pages, &ld->staging);
     if (EFI_ERROR(status)) {
         console_print("pagoda: %s: no memory below 4 GiB for %llu bytes: %s\n", ld->kernel_path,
                       (unsigned long long)ld->kernel_file_size, console_status_text(status));
@@ -86,8 +86,9 @@ static void kernel_print_segments(const struct elf_image *elf)
 EFI_STATUS kernel_validate(struct loader *ld)
 {
     char why[KERNEL_WHY_MAX];
-    enum elf_check_error error = elf_check(
-        (const void *)(UINTN)ld->staging, (size_t)ld->kernel_file_size, &ld->elf, why, sizeof(why));
+    enum elf_check_error error =
+        elf_check((const void *)(UINTN)ld->staging, (size_t)ld->kernel_file_size, &elf_rules_kernel,
+                  &ld->elf, why, sizeof(why));
 
     if (error != ELF_CHECK_OK) {
         console_print("pagoda: %s: %s\n", ld->kernel_path, why);

@@ -3,68 +3,30 @@
  * physical range (the trampoline copies the kernel there with paging off, and must not overwrite
  * its own code, stack, parameters or the boot info while doing so).
  *
- * AllocateMaxAddress hands out the highest free range under the limit. If that range overlaps
- * the kernel, it is kept (so the firmware cannot hand it out again) and the next try is capped
- * below the kernel; the rejected ranges are freed once a good one is found.
+ * The ledger's low allocations (ledger_allocate_low) keep each buffer out of the kernel's range.
  */
 #include "console.h"
 #include "memory_map.h"
 
 #include "pg_string.h"
 
-#define LOW_MEMORY_PAGE      4096ull
-#define LOW_MEMORY_TRIES     4
 #define LOW_MEMORY_MAP_SLACK 32 /* descriptors: our own allocations split free ranges */
 
-static uint64_t low_memory_kernel_start(const struct loader *ld)
+static UINTN low_memory_pages(uint64_t bytes)
 {
-    return ld->elf.phys_start & ~(LOW_MEMORY_PAGE - 1);
-}
-
-static uint64_t low_memory_kernel_end(const struct loader *ld)
-{
-    return (ld->elf.phys_end + LOW_MEMORY_PAGE - 1) & ~(LOW_MEMORY_PAGE - 1);
+    return (UINTN)((bytes + PAGODA_PAGE_SIZE - 1) / PAGODA_PAGE_SIZE);
 }
 
 static int low_memory_overlaps_kernel(const struct loader *ld, uint64_t base, UINTN pages)
 {
-    uint64_t end = base + pages * LOW_MEMORY_PAGE;
-    return base < low_memory_kernel_end(ld) && low_memory_kernel_start(ld) < end;
-}
-
-static UINTN low_memory_pages(uint64_t bytes)
-{
-    return (UINTN)((bytes + LOW_MEMORY_PAGE - 1) / LOW_MEMORY_PAGE);
+    struct ledger_avoid kernel = loader_kernel_range(ld);
+    return base < kernel.end && kernel.start < base + pages * PAGODA_PAGE_SIZE;
 }
 
 static EFI_STATUS low_memory_allocate_pages(struct loader *ld, EFI_MEMORY_TYPE type, UINTN pages,
                                             EFI_PHYSICAL_ADDRESS *out)
 {
-    EFI_PHYSICAL_ADDRESS rejected[LOW_MEMORY_TRIES];
-    UINTN rejected_count = 0;
-    EFI_PHYSICAL_ADDRESS limit = LOADER_BELOW_4G;
-    EFI_STATUS status = EFI_OUT_OF_RESOURCES;
-
-    for (int attempt = 0; attempt < LOW_MEMORY_TRIES; attempt++) {
-        EFI_PHYSICAL_ADDRESS address = limit;
-        status = loader_allocate_pages(ld, AllocateMaxAddress, type, pages, &address);
-        if (EFI_ERROR(status))
-            break;
-        if (address != 0 && !low_memory_overlaps_kernel(ld, address, pages)) {
-            *out = address;
-            break;
-        }
-        rejected[rejected_count++] = address;
-        status = EFI_OUT_OF_RESOURCES;
-        if (address != 0) {
-            if (low_memory_kernel_start(ld) <= LOW_MEMORY_PAGE)
-                break; /* nothing usable below the kernel either */
-            limit = low_memory_kernel_start(ld) - 1;
-        }
-    }
-    for (UINTN i = 0; i < rejected_count; i++)
-        loader_free_pages(ld, rejected[i]);
-    return status;
+    return ledger_allocate_low(&ld->ledger, type, pages, loader_kernel_range(ld), out);
 }
 
 static EFI_STATUS low_memory_move_staging(struct loader *ld)
@@ -80,7 +42,7 @@ static EFI_STATUS low_memory_move_staging(struct loader *ld)
     memcpy((void *)(UINTN)moved, (const void *)(UINTN)ld->staging, (size_t)ld->kernel_file_size);
     console_print("loader: staging buffer overlapped the kernel, moved 0x%llx -> 0x%llx\n",
                   (unsigned long long)ld->staging, (unsigned long long)moved);
-    loader_free_pages(ld, ld->staging);
+    ledger_free_pages(&ld->ledger, ld->staging);
     ld->staging = moved;
     return EFI_SUCCESS;
 }
@@ -93,7 +55,7 @@ static EFI_STATUS low_memory_allocate_bytes(struct loader *ld, EFI_MEMORY_TYPE t
 
     if (EFI_ERROR(status))
         return status;
-    memset((void *)(UINTN)address, 0, (size_t)(low_memory_pages(bytes) * LOW_MEMORY_PAGE));
+    memset((void *)(UINTN)address, 0, (size_t)(low_memory_pages(bytes) * PAGODA_PAGE_SIZE));
     *out = (void *)(UINTN)address;
     return EFI_SUCCESS;
 }
@@ -108,7 +70,7 @@ static EFI_STATUS low_memory_allocate_map_buffer(struct loader *ld)
     if (status != EFI_BUFFER_TOO_SMALL)
         return EFI_ERROR(status) ? status : EFI_DEVICE_ERROR;
     size += LOW_MEMORY_MAP_SLACK * descriptor_size;
-    ld->memory_map_capacity = low_memory_pages(size) * LOW_MEMORY_PAGE;
+    ld->memory_map_capacity = low_memory_pages(size) * PAGODA_PAGE_SIZE;
     return low_memory_allocate_bytes(ld, EfiLoaderData, size, &ld->memory_map);
 }
 
@@ -125,12 +87,15 @@ static EFI_STATUS low_memory_allocate_all(struct loader *ld)
             low_memory_allocate_bytes(ld, EfiLoaderData, cmdline_length + 1, (void **)&ld->cmdline);
     /* LoaderCode: firmware that maps data pages no-execute still runs code from this one. */
     if (!EFI_ERROR(status))
-        status =
-            low_memory_allocate_bytes(ld, EfiLoaderCode, LOW_MEMORY_PAGE, (void **)&ld->trampoline);
+        status = low_memory_allocate_bytes(ld, EfiLoaderCode, PAGODA_PAGE_SIZE,
+                                           (void **)&ld->trampoline);
     if (!EFI_ERROR(status))
         status = low_memory_allocate_bytes(ld, EfiLoaderData, PAGODA_LOADER_STACK_SIZE, &stack);
     if (!EFI_ERROR(status))
         status = low_memory_allocate_map_buffer(ld);
+    if (!EFI_ERROR(status) && ld->module_count > 0)
+        status = low_memory_allocate_bytes(ld, EfiLoaderData, sizeof(struct pagoda_modules),
+                                           (void **)&ld->modules_block);
     if (EFI_ERROR(status))
         return status;
     ld->stack = (EFI_PHYSICAL_ADDRESS)(UINTN)stack;

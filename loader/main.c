@@ -16,44 +16,11 @@
 
 static struct loader loader_state;
 
-EFI_STATUS loader_allocate_pages(struct loader *ld, EFI_ALLOCATE_TYPE how, EFI_MEMORY_TYPE type,
-                                 UINTN pages, EFI_PHYSICAL_ADDRESS *address)
-{
-    if (ld->allocation_count == LOADER_MAX_ALLOCATIONS)
-        return EFI_OUT_OF_RESOURCES;
-    EFI_STATUS status = ld->bs->AllocatePages(how, type, pages, address);
-    if (EFI_ERROR(status))
-        return status;
-    ld->allocations[ld->allocation_count].base = *address;
-    ld->allocations[ld->allocation_count].pages = pages;
-    ld->allocation_count++;
-    return EFI_SUCCESS;
-}
-
-void loader_free_pages(struct loader *ld, EFI_PHYSICAL_ADDRESS base)
-{
-    for (UINTN i = 0; i < ld->allocation_count; i++) {
-        if (ld->allocations[i].base != base)
-            continue;
-        ld->bs->FreePages(base, ld->allocations[i].pages);
-        ld->allocations[i] = ld->allocations[--ld->allocation_count];
-        return;
-    }
-}
-
-void loader_free_all(struct loader *ld)
-{
-    while (ld->allocation_count > 0) {
-        struct loader_allocation *a = &ld->allocations[--ld->allocation_count];
-        ld->bs->FreePages(a->base, a->pages);
-    }
-}
-
 static EFI_STATUS loader_fail(struct loader *ld, const char *step, EFI_STATUS status)
 {
     console_print("pagoda: %s failed (%s), returning to the firmware\n", step,
                   console_status_text(status));
-    loader_free_all(ld);
+    ledger_free_all(&ld->ledger);
     if (ld->root != NULL)
         ld->root->Close(ld->root);
     ld->bs->Stall(MAIN_ERROR_PAUSE_US);
@@ -74,6 +41,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_tab
     ld->image_handle = image_handle;
     ld->st = system_table;
     ld->bs = system_table->BootServices;
+    ledger_init(&ld->ledger, ld->bs);
     tsc_stamp(ld, PAGODA_PHASE_LOADER_ENTRY);
     /* Without this the firmware resets the machine 5 minutes after starting us. */
     ld->bs->SetWatchdogTimer(0, 0, 0, NULL);
@@ -92,6 +60,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_tab
     LOADER_STEP(ld, "validating the kernel", kernel_validate(ld));
     LOADER_STEP(ld, "checking the kernel's destination", destination_check(ld));
     tsc_stamp(ld, PAGODA_PHASE_KERNEL_CHECKED);
+    LOADER_STEP(ld, "loading the modules", modules_load(ld));
     LOADER_STEP(ld, "allocating hand-off memory", low_memory_allocate(ld));
     firmware_info_collect(ld);
     tsc_stamp(ld, PAGODA_PHASE_FIRMWARE_INFO);

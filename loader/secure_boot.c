@@ -1,17 +1,19 @@
 /*
  * Secure Boot: the firmware has already checked this loader's signature before starting it; the
- * loader extends that trust to the kernel by comparing the kernel file with the SHA-256 that was
- * compiled into it (kernel_hash.h, generated from the kernel at build time). With Secure Boot on
- * a mismatch stops the boot; with it off the mismatch is only reported, so a developer can still
- * try a rebuilt kernel with an older loader.
+ * loader extends that trust to the kernel by comparing the kernel file with the SHA-256 values
+ * that were compiled into it (trusted_hashes.h: Pagoda's kernel, generated at build time, and any
+ * foreign kernels of -Dtrusted_kernels). With Secure Boot on a mismatch stops the boot; with it
+ * off the mismatch is only reported, so a developer can still try a rebuilt kernel with an older
+ * loader. Modules are checked the same way when they are read (modules.c).
  *
  * The hash is checked on the raw file, before the ELF parser sees it, so with Secure Boot on an
  * unknown file never reaches any parsing code.
  */
 #include "console.h"
-#include "kernel_hash.h"
+#include "fmt.h"
 #include "loader.h"
 #include "sha256.h"
+#include "trusted_hashes.h"
 
 /* UEFI 2.10 section 3.3: global variables, one byte each. */
 static EFI_GUID secure_boot_global_guid = EFI_GLOBAL_VARIABLE;
@@ -55,28 +57,46 @@ void secure_boot_detect(struct loader *ld)
                                                          : ": keys enrolled");
 }
 
+static void secure_boot_report_mismatch(struct loader *ld, const uint8_t *digest)
+{
+    char expected[SHA256_HEX_SIZE], got[SHA256_HEX_SIZE];
+    char others[64] = "";
+
+    sha256_to_hex(trusted_kernels[0].sha256, expected);
+    sha256_to_hex(digest, got);
+    if (trusted_kernels_count > 1)
+        pg_snprintf(others, sizeof(others), " for %s, or one of %u other trusted kernels",
+                    trusted_kernels[0].file_name, trusted_kernels_count - 1);
+    if (!ld->secure_boot) {
+        console_print("loader: warning: kernel %s does not match the SHA-256 built into this "
+                      "loader (expected %s%s, got %s); booting it anyway because Secure Boot is "
+                      "off\n",
+                      ld->kernel_path, expected, others, got);
+        return;
+    }
+    console_print("pagoda: kernel %s does not match the SHA-256 built into this loader (expected "
+                  "%s%s, got %s); refusing to boot with Secure Boot on\n",
+                  ld->kernel_path, expected, others, got);
+}
+
 EFI_STATUS kernel_verify_hash(struct loader *ld)
 {
     uint8_t digest[SHA256_DIGEST_SIZE];
-    char expected[SHA256_HEX_SIZE], got[SHA256_HEX_SIZE];
+    char hex[SHA256_HEX_SIZE];
 
     sha256_digest((const void *)(UINTN)ld->staging, (size_t)ld->kernel_file_size, digest);
-    if (sha256_equal(digest, kernel_hash_sha256)) {
-        console_print("loader: kernel SHA-256 %s matches the one built into this loader\n",
-                      KERNEL_HASH_SHA256_HEX);
+    int match = trusted_hash_find(trusted_kernels, trusted_kernels_count, digest);
+    sha256_to_hex(digest, hex);
+    if (match == 0) {
+        console_print("loader: kernel SHA-256 %s matches the one built into this loader\n", hex);
         return EFI_SUCCESS;
     }
-    sha256_to_hex(kernel_hash_sha256, expected);
-    sha256_to_hex(digest, got);
-    if (!ld->secure_boot) {
-        console_print("loader: warning: kernel %s does not match the SHA-256 built into this "
-                      "loader (expected %s, got %s); booting it anyway because Secure Boot is "
-                      "off\n",
-                      ld->kernel_path, expected, got);
+    if (match > 0) {
+        console_print("loader: kernel SHA-256 %s matches trusted kernel %s built into this "
+                      "loader\n",
+                      hex, trusted_kernels[match].file_name);
         return EFI_SUCCESS;
     }
-    console_print("pagoda: kernel %s does not match the SHA-256 built into this loader (expected "
-                  "%s, got %s); refusing to boot with Secure Boot on\n",
-                  ld->kernel_path, expected, got);
-    return EFI_SECURITY_VIOLATION;
+    secure_boot_report_mismatch(ld, digest);
+    return ld->secure_boot ? EFI_SECURITY_VIOLATION : EFI_SUCCESS;
 }

@@ -4,7 +4,7 @@
 libFuzzer adds the inputs it discovers to the first corpus directory it is given, so the seeds
 are generated at build time into build-dir folders rather than committed to the source tree.
 
-  make_seeds.py --elf-dir DIR --placement-dir DIR --stamp FILE
+  make_seeds.py --elf-dir DIR --placement-dir DIR --config-dir DIR --stamp FILE
 """
 import argparse
 import os
@@ -37,6 +37,7 @@ def elf_seeds():
     data = (PT_LOAD, 0x102000, 0x102000, 0x10, 0x2000, PF_R | PF_W)
     stack = (PT_GNU_STACK, 0, 0, 0, 0, PF_R | PF_W)
     high = [(t, v + 0xC0000000, p, f, m, fl) for t, v, p, f, m, fl in (text, rodata, data)]
+    user = [(t, v + 0x300000, 0, f, m, fl) for t, v, p, f, m, fl in (text, rodata, data)]
     return {
         "valid_three_segments": elf([text, rodata, data], 0x100000, extra_phdrs=[stack]),
         "valid_single_segment": elf([text], 0x100010),
@@ -46,6 +47,9 @@ def elf_seeds():
         "bad_machine_x86_64": elf([text], 0x100000, machine=62),
         "bad_overlap": elf([text, (PT_LOAD, 0x100040, 0x100040, 0x10, 0x10, PF_R)], 0x100000),
         "bad_dynamic": elf([text], 0x100000, extra_phdrs=[(PT_DYNAMIC, 0, 0, 0x10, 0x10, PF_R)]),
+        "valid_user_program": elf(user, 0x400000, extra_phdrs=[stack]),
+        "bad_user_write_execute": elf(user[:2] + [(PT_LOAD, 0x402000, 0, 0x10, 0x2000,
+                                                   PF_R | PF_W | PF_X)], 0x400000),
     }
 
 
@@ -85,6 +89,17 @@ def placement_seeds():
     }
 
 
+def config_seeds():
+    return {
+        "typical": b"kernel = pagoda.elf\ncmdline = mode=test\nprotocol = auto\n"
+                   b"module = programs.tar\nmodule = initrd.img root=/dev/ram0\n",
+        "bom_crlf": b"\xef\xbb\xbfcmdline = mode=boot\r\nresolution = 1024x768\r\n",
+        "utf16": "cmdline = x\n".encode("utf-16"),
+        "bad_lines": b"colour = blue\nprotocol = multiboot3\nmodule =\nmenu_timeout = 99999\n",
+        "multiboot": b"kernel = mb2.elf\nprotocol = multiboot2\ndefault = test\npaging = pae\n",
+    }
+
+
 def write_all(directory, seeds):
     os.makedirs(directory, exist_ok=True)
     for name, blob in seeds.items():
@@ -96,10 +111,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--elf-dir", required=True)
     parser.add_argument("--placement-dir", required=True)
+    parser.add_argument("--config-dir", required=True)
     parser.add_argument("--stamp", required=True)
     args = parser.parse_args()
     write_all(args.elf_dir, elf_seeds())
     write_all(args.placement_dir, placement_seeds())
+    write_all(args.config_dir, config_seeds())
     with open(args.stamp, "w") as f:
         f.write("seeds written\n")
 

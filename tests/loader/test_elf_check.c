@@ -1,7 +1,8 @@
 /*
- * Unit tests for loader/elf_check.c: a valid in-memory i686 kernel image, then one mutation per
- * rejection. Images are serialised into a buffer of exactly their file size, one byte off
- * alignment, so ASan catches any read past the end and UBSan any misaligned load.
+ * Unit tests for lib/elf_check.c: a valid in-memory i686 kernel image, then one mutation per
+ * rejection, under the kernel rules; then a user program under the user rules. Images are
+ * serialised into a buffer of exactly their file size, one byte off alignment, so ASan catches any
+ * read past the end and UBSan any misaligned load.
  */
 #include "elf_check.h"
 #include "tap.h"
@@ -106,12 +107,13 @@ static struct buffer serialize(const struct test_elf *e)
 
 static char why[256];
 static struct elf_image image;
+static const struct elf_rules *rules = &elf_rules_kernel;
 
 static enum elf_check_error run(const struct test_elf *e)
 {
     struct buffer b = serialize(e);
     memset(&image, 0xa5, sizeof image);
-    enum elf_check_error got = elf_check(b.data, b.size, &image, why, sizeof why);
+    enum elf_check_error got = elf_check(b.data, b.size, rules, &image, why, sizeof why);
     free(b.base);
     return got;
 }
@@ -220,17 +222,19 @@ static void test_null_outputs(void)
 {
     struct test_elf e = base_image();
     struct buffer b = serialize(&e);
-    TAP_CHECK(elf_check(b.data, b.size, NULL, NULL, 0) == ELF_CHECK_OK,
+    TAP_CHECK(elf_check(b.data, b.size, &elf_rules_kernel, NULL, NULL, 0) == ELF_CHECK_OK,
               "image and why may be NULL");
     char small[8];
     e.machine = 62;
     free(b.base);
     b = serialize(&e);
-    TAP_CHECK(elf_check(b.data, b.size, &image, small, sizeof small) == ELF_CHECK_WRONG_MACHINE &&
+    TAP_CHECK(elf_check(b.data, b.size, &elf_rules_kernel, &image, small, sizeof small) ==
+                      ELF_CHECK_WRONG_MACHINE &&
                   strlen(small) == sizeof small - 1,
               "reason truncated to why_size (\"%s\")", small);
     free(b.base);
-    TAP_CHECK(elf_check(NULL, 0, &image, why, sizeof why) == ELF_CHECK_TRUNCATED_HEADER,
+    TAP_CHECK(elf_check(NULL, 0, &elf_rules_kernel, &image, why, sizeof why) ==
+                  ELF_CHECK_TRUNCATED_HEADER,
               "NULL file of size 0 -> TRUNCATED_HEADER");
 }
 
@@ -413,6 +417,97 @@ static void test_overlap_and_entry_rejections(void)
     expect(&e, ELF_CHECK_NO_LOADABLE_SEGMENT, "only empty PT_LOAD segments");
 }
 
+/* text [4 MiB, +12 KiB) R-X, rodata R--, data + bss RW-: how user/user.ld lays a program out. */
+static struct test_elf user_image(void)
+{
+    struct test_elf e = base_image();
+    for (unsigned i = 0; i < 3; i++) {
+        e.ph[i].vaddr += 0x300000; /* 0x100000 -> 0x400000 */
+        e.ph[i].paddr = 0;         /* meaningless for a user program: must be ignored */
+    }
+    e.entry = 0x400010;
+    return e;
+}
+
+static void test_user_rules(void)
+{
+    rules = &elf_rules_user;
+    struct test_elf e = user_image();
+    expect(&e, ELF_CHECK_OK, "user: program at 0x400000 (paddr 0 ignored)");
+    TAP_CHECK(image.segment_count == 3 && image.entry_virtual == 0x400010 &&
+                  image.entry_physical == 0 && image.phys_start == 0 && image.phys_end == 0,
+              "user: entry 0x%x, no physical fields", image.entry_virtual);
+
+    e = user_image();
+    e.ph[1].paddr = e.ph[0].paddr; /* physical overlap means nothing here */
+    expect(&e, ELF_CHECK_OK, "user: equal p_paddr values are not an overlap");
+
+    e = user_image();
+    e.ph[1].vaddr = 0;
+    expect_why(&e, ELF_CHECK_NULL_PAGE,
+               "segment 1 virtual range [0x00000000-0x00001000) starts in page 0 (below 0x1000), "
+               "which stays unmapped so that null pointers fault",
+               "user: segment at virtual 0");
+    e = user_image();
+    e.ph[1].vaddr = 0xfff;
+    expect(&e, ELF_CHECK_NULL_PAGE, "user: segment at virtual 0xfff");
+
+    e = user_image();
+    e.ph[1].vaddr = 0x3ff000;
+    expect_why(&e, ELF_CHECK_OUTSIDE_AREA,
+               "segment 1 virtual range [0x003ff000-0x00400000) is outside the user image area "
+               "[0x00400000-0xc0000000)",
+               "user: segment just below 0x400000");
+    e = user_image();
+    e.ph[1].vaddr = 0x1000;
+    expect(&e, ELF_CHECK_OUTSIDE_AREA, "user: segment in page 1");
+
+    e = user_image();
+    e.ph[2].vaddr = 0xbffff000u; /* memsz 0x3000: runs into the kernel half */
+    expect_why(&e, ELF_CHECK_OUTSIDE_AREA,
+               "segment 2 virtual range [0xbffff000-0xc0002000) is outside the user image area "
+               "[0x00400000-0xc0000000)",
+               "user: segment straddling 0xC0000000");
+    e = user_image();
+    e.ph[2].vaddr = 0xbfffd000u;
+    expect(&e, ELF_CHECK_OK, "user: segment ending exactly at 0xC0000000");
+    e = user_image();
+    e.ph[2].vaddr = 0xc0100000u;
+    expect(&e, ELF_CHECK_OUTSIDE_AREA, "user: segment in the kernel half");
+
+    e = base_image(); /* the kernel's layout at 1 MiB */
+    expect(&e, ELF_CHECK_OUTSIDE_AREA, "user: a kernel linked at 1 MiB is refused");
+
+    e = user_image();
+    e.ph[2].flags = PF_R | PF_W | PF_X;
+    expect_why(&e, ELF_CHECK_WRITE_EXECUTE,
+               "segment 2 [0x00404000-0x00407000) is both writable and executable (flags RWX): "
+               "a user program may not have memory that is both",
+               "user: RWX data segment");
+    e = user_image();
+    e.ph[0].flags = PF_W | PF_X;
+    expect(&e, ELF_CHECK_WRITE_EXECUTE, "user: -WX text segment");
+
+    e = user_image();
+    e.entry = 0x403000;
+    expect(&e, ELF_CHECK_ENTRY_OUTSIDE_CODE, "user: entry in rodata");
+    e = user_image();
+    e.entry = 0x100010;
+    expect(&e, ELF_CHECK_ENTRY_OUTSIDE_CODE, "user: entry outside every segment");
+
+    e = user_image();
+    e.type = 3;
+    expect_why(&e, ELF_CHECK_NOT_EXECUTABLE,
+               "e_type 3, expected 2 (ET_EXEC): a user program must be a static executable "
+               "linked at its load address",
+               "user: ET_DYN names the program");
+
+    rules = &elf_rules_kernel;
+    e = base_image();
+    e.ph[2].flags = PF_R | PF_W | PF_X;
+    expect(&e, ELF_CHECK_OK, "kernel rules still allow an RWX segment");
+}
+
 static void test_error_names(void)
 {
     int distinct = 1;
@@ -438,6 +533,7 @@ int main(void)
     test_program_header_rejections();
     test_segment_rejections();
     test_overlap_and_entry_rejections();
+    test_user_rules();
     test_error_names();
     return tap_done();
 }

@@ -76,7 +76,7 @@ def bad(firmware, variant, message):
     return {"kind": "bad", "firmware": firmware, "variant": variant, "message": message}
 
 
-# What the loader must say for each broken kernel (its text comes from loader/elf_check.c,
+# What the loader must say for each broken kernel (its text comes from lib/elf_check.c,
 # loader/placement.c and loader/kernel_file.c).
 MISSING = rf"pagoda: cannot open kernel \S*{KERNEL_PATH}: Not Found"
 TRUNCATED = rf"pagoda: \S*{KERNEL_PATH}: segment \d+ file range .* runs past the end of the \d+-byte file"

@@ -2,6 +2,9 @@
 
 #include "fmt.h"
 
+#include <pagoda/page.h>
+#include <pagoda/user_layout.h>
+
 #include <stdarg.h>
 
 /* ELF32 layout and values (System V ABI, Intel386 supplement). */
@@ -46,6 +49,24 @@
 
 #define FOUR_GIB 0x100000000ull
 
+const struct elf_rules elf_rules_kernel = {
+    .subject = "the kernel",
+    .physical = 1,
+    .vaddr_start = 0,
+    .vaddr_end = FOUR_GIB,
+    .vaddr_area = "the 32-bit address space",
+    .allow_write_execute = 1,
+};
+
+const struct elf_rules elf_rules_user = {
+    .subject = "a user program",
+    .physical = 0,
+    .vaddr_start = PAGODA_USER_IMAGE_START,
+    .vaddr_end = PAGODA_USER_END,
+    .vaddr_area = "the user image area",
+    .allow_write_execute = 0,
+};
+
 struct elf_header {
     uint32_t type, machine, version, entry, phoff, ehsize, phentsize, phnum;
 };
@@ -57,6 +78,7 @@ struct elf_phdr {
 struct check_context {
     const uint8_t *file;
     uint64_t file_size;
+    const struct elf_rules *rules;
     struct elf_image *image;
     char *why;
     size_t why_size;
@@ -129,9 +151,9 @@ static enum elf_check_error check_ident(struct check_context *ctx)
                     id[0], id[1], id[2], id[3]);
     if (id[EI_CLASS] != ELFCLASS32)
         return fail(ctx, ELF_CHECK_NOT_ELF32,
-                    "ELF class %u (%s), expected %u (ELF32): "
-                    "the kernel must be a 32-bit i686 ELF",
-                    id[EI_CLASS], id[EI_CLASS] == ELFCLASS64 ? "ELF64" : "invalid", ELFCLASS32);
+                    "ELF class %u (%s), expected %u (ELF32): %s must be a 32-bit i686 ELF",
+                    id[EI_CLASS], id[EI_CLASS] == ELFCLASS64 ? "ELF64" : "invalid", ELFCLASS32,
+                    ctx->rules->subject);
     if (id[EI_DATA] != ELFDATA2LSB)
         return fail(ctx, ELF_CHECK_NOT_LITTLE_ENDIAN,
                     "ELF data encoding %u (%s), expected %u "
@@ -163,9 +185,9 @@ static enum elf_check_error check_header(struct check_context *ctx, const struct
                     EV_CURRENT);
     if (h->type != ET_EXEC)
         return fail(ctx, ELF_CHECK_NOT_EXECUTABLE,
-                    "e_type %u, expected %u (ET_EXEC): the kernel must be a static executable "
+                    "e_type %u, expected %u (ET_EXEC): %s must be a static executable "
                     "linked at its load address",
-                    h->type, ET_EXEC);
+                    h->type, ET_EXEC, ctx->rules->subject);
     if (h->machine != EM_386)
         return fail(ctx, ELF_CHECK_WRONG_MACHINE, "machine %u (%s), expected %u (i386)", h->machine,
                     machine_name(h->machine), EM_386);
@@ -202,6 +224,32 @@ static void read_phdr(const struct check_context *ctx, const struct elf_header *
     p->flags = load_le32(raw + P_FLAGS);
 }
 
+/* The rules' area and permissions, for images mapped at their virtual addresses. */
+static enum elf_check_error check_virtual_range(struct check_context *ctx, uint32_t index,
+                                                const struct elf_phdr *p)
+{
+    const struct elf_rules *rules = ctx->rules;
+    uint64_t virt_end = (uint64_t)p->vaddr + p->memsz;
+    if (!rules->physical && p->vaddr < PAGODA_PAGE_SIZE)
+        return fail(ctx, ELF_CHECK_NULL_PAGE,
+                    "segment %u virtual range [0x%08x-0x%08llx) starts in page 0 (below 0x%x), "
+                    "which stays unmapped so that null pointers fault",
+                    index, p->vaddr, (unsigned long long)virt_end, PAGODA_PAGE_SIZE);
+    if (p->vaddr < rules->vaddr_start || virt_end > rules->vaddr_end)
+        return fail(ctx, ELF_CHECK_OUTSIDE_AREA,
+                    "segment %u virtual range [0x%08x-0x%08llx) is outside %s "
+                    "[0x%08x-0x%08llx)",
+                    index, p->vaddr, (unsigned long long)virt_end, rules->vaddr_area,
+                    rules->vaddr_start, (unsigned long long)rules->vaddr_end);
+    if (!rules->allow_write_execute && (p->flags & PF_W) && (p->flags & PF_X))
+        return fail(ctx, ELF_CHECK_WRITE_EXECUTE,
+                    "segment %u [0x%08x-0x%08llx) is both writable and executable (flags %s): "
+                    "%s may not have memory that is both",
+                    index, p->vaddr, (unsigned long long)virt_end, flags_text(p->flags),
+                    rules->subject);
+    return ELF_CHECK_OK;
+}
+
 static enum elf_check_error check_load_segment(struct check_context *ctx, uint32_t index,
                                                const struct elf_phdr *p)
 {
@@ -217,7 +265,7 @@ static enum elf_check_error check_load_segment(struct check_context *ctx, uint32
     if (p->memsz == 0)
         return ELF_CHECK_OK;
     uint64_t phys_end = (uint64_t)p->paddr + p->memsz;
-    if (phys_end > FOUR_GIB)
+    if (ctx->rules->physical && phys_end > FOUR_GIB)
         return fail(ctx, ELF_CHECK_PADDR_OVERFLOW,
                     "segment %u physical range [0x%08x-0x%llx) ends above 4 GiB", index, p->paddr,
                     (unsigned long long)phys_end);
@@ -226,12 +274,12 @@ static enum elf_check_error check_load_segment(struct check_context *ctx, uint32
         return fail(ctx, ELF_CHECK_VADDR_OVERFLOW,
                     "segment %u virtual range [0x%08x-0x%llx) ends above 4 GiB", index, p->vaddr,
                     (unsigned long long)virt_end);
-    if (p->paddr < ELF_CHECK_LOWEST_PADDR)
+    if (ctx->rules->physical && p->paddr < ELF_CHECK_LOWEST_PADDR)
         return fail(ctx, ELF_CHECK_NULL_PAGE,
                     "segment %u physical range [0x%08x-0x%08llx) starts in the null page "
                     "(below 0x%x)",
                     index, p->paddr, (unsigned long long)phys_end, ELF_CHECK_LOWEST_PADDR);
-    return ELF_CHECK_OK;
+    return check_virtual_range(ctx, index, p);
 }
 
 static enum elf_check_error add_segment(struct check_context *ctx, uint32_t index,
@@ -261,14 +309,14 @@ static enum elf_check_error collect_segments(struct check_context *ctx, const st
         read_phdr(ctx, h, i, &p);
         if (p.type == PT_DYNAMIC)
             return fail(ctx, ELF_CHECK_DYNAMIC,
-                        "segment %u is PT_DYNAMIC: the kernel must be linked static, "
+                        "segment %u is PT_DYNAMIC: %s must be linked static, "
                         "nothing relocates it",
-                        i);
+                        i, ctx->rules->subject);
         if (p.type == PT_INTERP)
             return fail(ctx, ELF_CHECK_INTERP,
-                        "segment %u is PT_INTERP: the kernel must be linked static, "
+                        "segment %u is PT_INTERP: %s must be linked static, "
                         "there is no dynamic linker",
-                        i);
+                        i, ctx->rules->subject);
         if (p.type != PT_LOAD)
             continue;
         enum elf_check_error e = check_load_segment(ctx, i, &p);
@@ -296,7 +344,8 @@ static enum elf_check_error check_overlaps(struct check_context *ctx)
         const struct elf_segment *b = &image->segments[later];
         for (uint32_t earlier = 0; earlier < later; earlier++) {
             const struct elf_segment *a = &image->segments[earlier];
-            if (ranges_overlap(a->paddr, a->mem_size, b->paddr, b->mem_size))
+            if (ctx->rules->physical &&
+                ranges_overlap(a->paddr, a->mem_size, b->paddr, b->mem_size))
                 return fail(ctx, ELF_CHECK_OVERLAP,
                             "segment %u [0x%08x-0x%08llx) overlaps segment %u [0x%08x-0x%08llx)",
                             b->header_index, b->paddr, (unsigned long long)b->paddr + b->mem_size,
@@ -334,7 +383,7 @@ static enum elf_check_error check_entry(struct check_context *ctx, uint32_t entr
                         entry, (unsigned long long)s->vaddr + s->file_size,
                         (unsigned long long)s->vaddr + s->mem_size, s->header_index);
         image->entry_virtual = entry;
-        image->entry_physical = entry - s->vaddr + s->paddr;
+        image->entry_physical = ctx->rules->physical ? entry - s->vaddr + s->paddr : 0;
         return ELF_CHECK_OK;
     }
     return fail(ctx, ELF_CHECK_ENTRY_OUTSIDE_CODE,
@@ -373,18 +422,19 @@ static enum elf_check_error check_file(struct check_context *ctx)
         e = check_overlaps(ctx);
     if (e == ELF_CHECK_OK)
         e = check_entry(ctx, h.entry);
-    if (e == ELF_CHECK_OK)
+    if (e == ELF_CHECK_OK && ctx->rules->physical)
         compute_physical_span(ctx->image);
     return e;
 }
 
-enum elf_check_error elf_check(const void *file, size_t file_size, struct elf_image *image,
-                               char *why, size_t why_size)
+enum elf_check_error elf_check(const void *file, size_t file_size, const struct elf_rules *rules,
+                               struct elf_image *image, char *why, size_t why_size)
 {
     struct elf_image scratch;
     struct check_context ctx = {
         .file = file,
         .file_size = file_size,
+        .rules = rules,
         .image = image ? image : &scratch,
         .why = why,
         .why_size = why_size,
@@ -426,6 +476,8 @@ const char *elf_check_error_name(enum elf_check_error e)
         [ELF_CHECK_ENTRY_OUTSIDE_CODE] = "ELF_CHECK_ENTRY_OUTSIDE_CODE",
         [ELF_CHECK_ENTRY_IN_BSS] = "ELF_CHECK_ENTRY_IN_BSS",
         [ELF_CHECK_NO_LOADABLE_SEGMENT] = "ELF_CHECK_NO_LOADABLE_SEGMENT",
+        [ELF_CHECK_OUTSIDE_AREA] = "ELF_CHECK_OUTSIDE_AREA",
+        [ELF_CHECK_WRITE_EXECUTE] = "ELF_CHECK_WRITE_EXECUTE",
     };
     if ((unsigned)e >= ELF_CHECK_ERROR_COUNT || !names[e])
         return "ELF_CHECK_?";
