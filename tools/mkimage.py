@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Build Pagoda's boot disk: a GPT image with one FAT32 EFI System Partition.
 
-The ESP holds EFI/BOOT/BOOTX64.EFI, EFI/BOOT/BOOTIA32.EFI, EFI/BOOT/pagoda.elf and
-EFI/BOOT/pagoda.cfg (plus any --extra files). Everything is written by this script with the
+The ESP holds EFI/BOOT/BOOTX64.EFI, EFI/BOOT/BOOTIA32.EFI, EFI/BOOT/pagoda.elf,
+EFI/BOOT/pagoda.cfg and EFI/BOOT/programs.tar, the ramdisk of user programs the loader hands to
+the kernel (--programs, with --program adding or replacing programs in it; --module adds other
+module files and their `module = NAME` lines), plus any --extra files. Everything is written by this script with the
 Python standard library: no root, no loop device, no mtools. The output is a sparse file and is
 byte-for-byte deterministic (fixed GUIDs, serial number and timestamps), so the build can compare
 images and the tests can make many variants quickly.
@@ -14,6 +16,8 @@ partition must have at least 65525 clusters. A 64 MiB partition with 512-byte cl
 
 import argparse
 import os
+
+import mkramdisk
 import struct
 import sys
 import uuid
@@ -406,6 +410,31 @@ def read_file(path, what):
         raise ImageError(f"{what}: cannot read {path}: {e.strerror}") from e
 
 
+PROGRAMS_NAME = "programs.tar"  # the loader's default module, next to it in EFI/BOOT/
+
+
+def programs_archive(args):
+    """The ramdisk's bytes: --programs with --program entries added or replaced, or None."""
+    if not args.programs and not args.program:
+        return None
+    base = None
+    if args.programs:
+        base = mkramdisk.read_archive(read_file(args.programs, "--programs"), args.programs)
+    try:
+        return mkramdisk.build_archive(mkramdisk.collect(args.program, base))
+    except mkramdisk.RamdiskError as e:
+        raise ImageError(f"--program: {e}") from e
+
+
+def module_lines(args, has_programs):
+    """`module = NAME` lines: once any --module is given the loader loads only what is listed,
+    so the ramdisk is listed first."""
+    if not args.module:
+        return []
+    names = ([PROGRAMS_NAME] if has_programs else []) + [os.path.basename(m) for m in args.module]
+    return [f"module = {name}" for name in names]
+
+
 def build_tree(args):
     root = Node("")
     if args.bootx64:
@@ -414,10 +443,18 @@ def build_tree(args):
         tree_add(root, "EFI/BOOT/BOOTIA32.EFI", read_file(args.bootia32, "--bootia32"))
     if args.kernel:
         tree_add(root, "EFI/BOOT/pagoda.elf", read_file(args.kernel, "--kernel"))
+    programs = programs_archive(args)
+    if programs is not None:
+        tree_add(root, "EFI/BOOT/" + PROGRAMS_NAME, programs)
+    for module in args.module:
+        tree_add(root, "EFI/BOOT/" + os.path.basename(module), read_file(module, "--module"))
     if args.config:
+        if args.module:
+            raise ImageError("--module with --config: put the module lines in that file")
         tree_add(root, "EFI/BOOT/pagoda.cfg", read_file(args.config, "--config"))
     elif not args.no_config:
         lines = args.config_line if args.config_line else DEFAULT_CONFIG_LINES
+        lines = lines + module_lines(args, programs is not None)
         tree_add(root, "EFI/BOOT/pagoda.cfg", "".join(l + "\n" for l in lines).encode("utf-8"))
     for extra in args.extra:
         src, sep, dest = extra.rpartition(":")
@@ -440,6 +477,15 @@ def parse_args(argv):
     c.add_argument("--config-line", action="append", default=[], metavar="LINE",
                    help="a line of pagoda.cfg (repeatable; default: 'cmdline = mode=boot')")
     c.add_argument("--no-config", action="store_true", help="leave pagoda.cfg out")
+    p.add_argument("--programs", metavar="TAR",
+                   help="the ramdisk of user programs (build/user/programs.tar), stored as "
+                        "EFI/BOOT/programs.tar")
+    p.add_argument("--program", action="append", default=[], metavar="[NAME=]PATH",
+                   help="add a user program to that ramdisk, or replace the one of that name "
+                        "(repeatable; tools/pagoda-cc builds one)")
+    p.add_argument("--module", action="append", default=[], metavar="FILE",
+                   help="another module file for EFI/BOOT/, with its 'module = NAME' line "
+                        "(repeatable)")
     p.add_argument("--extra", action="append", default=[], metavar="SRC:DEST",
                    help="add or replace DEST (path inside the ESP) with file SRC (repeatable)")
     p.add_argument("--esp-size", type=int, default=64, metavar="MIB",

@@ -37,8 +37,15 @@ enum pagoda_syscall {
     PAGODA_SYS_KILL = 10,   /* kill(int pid) -> 0 */
     PAGODA_SYS_VMINFO = 11, /* vminfo(int pid, struct pagoda_vm_info *out) -> 0; pid 0: self */
     PAGODA_SYS_UPTIME = 12, /* uptime(uint64_t *ms) -> 0: milliseconds since the kernel started */
+    PAGODA_SYS_FREE_FRAMES = 13, /* free_frames() -> frames the kernel's allocator has free now */
     PAGODA_SYS_COUNT
 };
+
+/*
+ * No pointer argument is optional: NULL is a bad pointer like any other (-PAGODA_EFAULT), for
+ * wait's status, spawn's argv (an empty argument list is a lone NULL), vminfo's out and uptime's
+ * ms. A call refused for a bad argument has no effect: wait leaves the child to be reaped.
+ */
 
 /* Console descriptors: the kernel's console (serial and screen) for output, its input for read. */
 #define PAGODA_FD_STDIN  0
@@ -58,6 +65,12 @@ enum pagoda_syscall {
 #define PAGODA_EFAULT  14 /* a pointer or length the process may not use */
 #define PAGODA_EINVAL  22 /* an argument out of range */
 #define PAGODA_ENOSYS  38 /* no system call with that number */
+
+/* A result is an error when it lies in [-PAGODA_ERRNO_MAX, -1]. A sign test is not enough:
+ * sbrk's old break may be at or above 0x80000000, negative as an int32_t, but it is always below
+ * PAGODA_USER_END, far from the top 4095 values. */
+#define PAGODA_ERRNO_MAX              4095
+#define PAGODA_SYSCALL_FAILED(result) ((uint32_t)(result) >= (uint32_t)-PAGODA_ERRNO_MAX)
 
 /*
  * How a process ended, as wait() reports it: bits 16-17 say how, bits 0-7 what.

@@ -1,0 +1,90 @@
+/*
+ * Every built user program, read back as the kernel will read it: the shared ELF check
+ * (loader/elf_check.c, the same code the loader runs on the kernel) must accept it, and its
+ * segments must follow the user rules of include/pagoda/user_layout.h: inside the user half
+ * from PAGODA_USER_IMAGE_START, below the stack's guard gap, page-aligned, never both writable
+ * and executable, the entry in code.
+ *
+ *   test_user_programs PROGRAM...
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "elf_check.h"
+#include "pagoda/page.h"
+#include "pagoda/user_layout.h"
+#include "tap.h"
+
+#define PF_X 1u
+#define PF_W 2u
+
+static unsigned char *read_whole(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *data = n > 0 ? malloc((size_t)n) : NULL;
+    if (data && fread(data, 1, (size_t)n, f) != (size_t)n) {
+        free(data);
+        data = NULL;
+    }
+    fclose(f);
+    *size = n > 0 ? (size_t)n : 0;
+    return data;
+}
+
+static void check_program(const char *path)
+{
+    const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    size_t size;
+    unsigned char *file = read_whole(path, &size);
+    if (!TAP_CHECK(file != NULL, "%s: read", name))
+        return;
+    struct elf_image image;
+    char why[200] = "";
+    enum elf_check_error e = elf_check(file, size, &image, why, sizeof(why));
+    TAP_CHECK(e == ELF_CHECK_OK, "%s: the shared ELF check accepts it %s", name, why);
+    if (e != ELF_CHECK_OK) {
+        free(file);
+        return;
+    }
+    int in_half = 1, aligned = 1, wx = 0, code = 0, entry_in_code = 0;
+    for (uint32_t i = 0; i < image.segment_count; i++) {
+        const struct elf_segment *s = &image.segments[i];
+        uint64_t end = (uint64_t)s->vaddr + s->mem_size;
+        if (s->vaddr < PAGODA_USER_IMAGE_START || end > PAGODA_USER_GUARD_START) {
+            in_half = 0;
+            tap_diag("segment %u [0x%x, 0x%llx) outside [0x%x, 0x%x)", s->header_index, s->vaddr,
+                     (unsigned long long)end, PAGODA_USER_IMAGE_START, PAGODA_USER_GUARD_START);
+        }
+        if (!pagoda_page_aligned(s->vaddr) || s->file_offset % PAGODA_PAGE_SIZE != 0 ||
+            s->paddr != s->vaddr)
+            aligned = 0;
+        if ((s->flags & (PF_W | PF_X)) == (PF_W | PF_X))
+            wx = 1;
+        if (s->flags & PF_X) {
+            code = 1;
+            entry_in_code |= image.entry_virtual >= s->vaddr && image.entry_virtual < end;
+        }
+    }
+    TAP_CHECK(in_half, "%s: %u segments inside the user image area, below the guard gap", name,
+              image.segment_count);
+    TAP_CHECK(aligned, "%s: every segment starts on a page, in the file too", name);
+    TAP_CHECK(!wx, "%s: no segment is both writable and executable", name);
+    TAP_CHECK(code && entry_in_code, "%s: the entry 0x%x is in an executable segment", name,
+              image.entry_virtual);
+    free(file);
+}
+
+int main(int argc, char **argv)
+{
+    if (!TAP_CHECK(argc > 1, "programs given on the command line"))
+        return tap_done();
+    for (int i = 1; i < argc; i++)
+        check_program(argv[i]);
+    return tap_done();
+}
