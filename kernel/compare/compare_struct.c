@@ -8,7 +8,7 @@
 #include "compare_struct.h"
 
 #include "../arch/cpu.h"
-#include "../arch/exc_decode.h"
+#include "exc_decode.h"
 #include "../arch/probe.h"
 #include "../arch/pte_bits.h"
 #include "../arch/x86.h"

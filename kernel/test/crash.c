@@ -2,7 +2,7 @@
 
 #include <stdint.h>
 
-#include "../arch/exc_decode.h"
+#include "exc_decode.h"
 #include "../trap/idt.h"
 #include "../console/console.h"
 #include "../panic.h"

@@ -2,7 +2,7 @@
 
 #include "../arch/cpu.h"
 #include "../arch/entry_state.h"
-#include "../arch/exc_decode.h"
+#include "exc_decode.h"
 #include "../arch/lapic.h"
 #include "../arch/pic.h"
 #include "../arch/probe.h"

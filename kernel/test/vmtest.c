@@ -6,7 +6,7 @@
 #include "vmtest.h"
 
 #include "../arch/cpu.h"
-#include "../arch/exc_decode.h"
+#include "exc_decode.h"
 #include "../arch/layout.h"
 #include "../arch/probe.h"
 #include "../arch/pte_bits.h"

@@ -1,6 +1,6 @@
 #include "trap.h"
 
-#include "../arch/exc_decode.h"
+#include "exc_decode.h"
 #include "../arch/pic.h"
 #include "../arch/tss.h"
 #include "../arch/x86.h"

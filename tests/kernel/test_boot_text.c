@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "arch/exc_decode.h"
+#include "exc_decode.h"
 #include "boot/cmdline.h"
 #include "boot/phase.h"
 #include "boot/rsdp.h"

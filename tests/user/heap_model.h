@@ -77,7 +77,7 @@ static void *fake_grow(void *ctx, intptr_t increment)
     return old;
 }
 
-static void model_corrupt(void *ctx, const char *what, const void *ptr)
+static inline void model_corrupt(void *ctx, const char *what, const void *ptr)
 {
     struct heap_model *m = (struct heap_model *)((char *)ctx - offsetof(struct heap_model, brk));
     m->corrupt_reports++;
@@ -116,7 +116,7 @@ static struct heap_model *model_new(size_t capacity, struct heap_config config)
 }
 
 /* Starts over on the same buffer (for the fuzzer: no allocation per input). */
-static void model_reset(struct heap_model *m, struct heap_config config)
+static inline void model_reset(struct heap_model *m, struct heap_config config)
 {
     struct fake_break brk = m->brk;
     memset(m, 0, sizeof(*m));
@@ -128,7 +128,7 @@ static void model_reset(struct heap_model *m, struct heap_config config)
     heap_init(&m->heap, &config);
 }
 
-static void model_delete(struct heap_model *m)
+static inline void model_delete(struct heap_model *m)
 {
     MODEL_UNPOISON(m->brk.base, m->brk.capacity);
     free(m->brk.base);
@@ -181,14 +181,14 @@ static int check_new_pointer(struct heap_model *m, const unsigned char *p, size_
 }
 
 /* Whether the break has room left for a new region of size bytes however fragmented the heap. */
-static int model_should_fit(const struct heap_model *m, size_t size)
+static inline int model_should_fit(const struct heap_model *m, size_t size)
 {
     size_t left = m->brk.capacity - m->brk.used;
     return size < left && left - size > m->heap.config.grow_min + 3 * 4096;
 }
 
 /* kind 0: malloc, 1: calloc (count 1), 2: calloc (size split into count * elem). */
-static int model_alloc(struct heap_model *m, size_t size, int kind)
+static inline int model_alloc(struct heap_model *m, size_t size, int kind)
 {
     if (m->count == MODEL_MAX_BLOCKS)
         return 0;
@@ -220,7 +220,7 @@ static int model_alloc(struct heap_model *m, size_t size, int kind)
     return 0;
 }
 
-static int model_free(struct heap_model *m, size_t index)
+static inline int model_free(struct heap_model *m, size_t index)
 {
     if (m->count == 0)
         return 0;
@@ -235,7 +235,7 @@ static int model_free(struct heap_model *m, size_t index)
     return 0;
 }
 
-static int model_realloc(struct heap_model *m, size_t index, size_t size)
+static inline int model_realloc(struct heap_model *m, size_t index, size_t size)
 {
     if (m->count == 0)
         return model_alloc(m, size, 0);
@@ -269,7 +269,7 @@ static int model_realloc(struct heap_model *m, size_t index, size_t size)
 }
 
 /* Every live block's pattern, the heap's own consistency check, and its statistics. */
-static int model_verify(struct heap_model *m)
+static inline int model_verify(struct heap_model *m)
 {
     char why[200];
     if (heap_check(&m->heap, why, sizeof(why)))

@@ -1,6 +1,6 @@
 /*
  * Every built user program, read back as the kernel will read it: the shared ELF check
- * (loader/elf_check.c, the same code the loader runs on the kernel) must accept it, and its
+ * (lib/elf_check.c with elf_rules_user, the same code the kernel runs on it) must accept it, and its
  * segments must follow the user rules of include/pagoda/user_layout.h: inside the user half
  * from PAGODA_USER_IMAGE_START, below the stack's guard gap, page-aligned, never both writable
  * and executable, the entry in code.
@@ -46,7 +46,7 @@ static void check_program(const char *path)
         return;
     struct elf_image image;
     char why[200] = "";
-    enum elf_check_error e = elf_check(file, size, &image, why, sizeof(why));
+    enum elf_check_error e = elf_check(file, size, &elf_rules_user, &image, why, sizeof(why));
     TAP_CHECK(e == ELF_CHECK_OK, "%s: the shared ELF check accepts it %s", name, why);
     if (e != ELF_CHECK_OK) {
         free(file);
