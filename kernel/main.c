@@ -2,9 +2,10 @@
  * kernel_main: the order in which the kernel trusts and takes over the machine. Serial first (so
  * anything after can complain) and its own GDT and IDT (so a fault is reported, not a triple
  * fault), the boot info (entry.S's copy) checked before it is used, then the 8259, CPU features,
- * the TSC, memory (paging format, frame allocator, the kernel's own address space: the
- * takeover), the local APIC and the framebuffer through MMIO mappings, the boot log; then the
- * comparison (mode=compare), the self-tests (mode=test) or a halt.
+ * the TSC, memory (paging format, frame allocator, the kernel's own address space, the heap:
+ * the takeover), the local APIC and the framebuffer through MMIO mappings, the boot log; then the
+ * comparison (mode=compare), the self-tests (mode=test without init=), or the first process
+ * (init=PROG, by default the program "init") until it ends.
  */
 #include <stdint.h>
 
@@ -26,6 +27,9 @@
 #include "console/console.h"
 #include "kernel.h"
 #include "panic.h"
+#include "proc/proc.h"
+#include "proc/program.h"
+#include "proc/sched.h"
 #include "test/crash.h"
 #include "test/selftest.h"
 #include "trap/idt.h"
@@ -90,9 +94,10 @@ static void attach_framebuffer(const struct pagoda_framebuffer *fb)
     if (fb->format != PAGODA_PIXEL_NONE && fb->base != 0) {
         const char *why = "";
         uint64_t bytes = (uint64_t)fb->pitch * fb->height;
-        void *va = bytes <= fb->size
-                       ? vm_map_mmio("framebuffer", fb->base, bytes, PAGING_CACHE_WC, &why)
-                       : 0;
+        void *va = bytes <= fb->size ? vm_map_physical("framebuffer", fb->base, bytes,
+                                                       PAGING_PROT_READ | PAGING_PROT_WRITE,
+                                                       PAGING_CACHE_WC, &why)
+                                     : 0;
         if (!va) {
             kprintf("console: framebuffer at 0x%llx cannot be mapped (%s): serial only\n",
                     (unsigned long long)fb->base, bytes <= fb->size ? why : "size too small");
@@ -124,8 +129,45 @@ static void quiet_local_apic(void)
     const char *why = 0;
     uint64_t base = lapic_detect();
     volatile uint8_t *regs =
-        base ? vm_map_mmio("local APIC", base, LAPIC_MMIO_SIZE, PAGING_CACHE_UC, &why) : 0;
+        base ? vm_map_physical("local APIC", base, LAPIC_MMIO_SIZE,
+                               PAGING_PROT_READ | PAGING_PROT_WRITE, PAGING_CACHE_UC, &why)
+             : 0;
     lapic_quiet(regs, why);
+}
+
+static bool init_has_ended(void)
+{
+    int status;
+    return proc_init_ended(&status);
+}
+
+/* The first process (init=PROG ARGS, else "init") until it ends, then what it said. Returns
+ * false when there is no first process to run. */
+static bool run_first_process(const struct pagoda_boot_info *info,
+                              const struct cmdline_options *options, uint64_t tsc_hz)
+{
+    static const char *const default_init[] = {"init", 0};
+    const char *const *argv = options->init_argc ? options->init_argv : default_init;
+    uint32_t argc = options->init_argc ? options->init_argc : 1;
+    program_init(info);
+    struct uvm_program program;
+    if (!options->init_argc && program_find(argv[0], &program) != 0)
+        return false;
+    sched_init(tsc_hz);
+    if (proc_spawn(argv[0], argv, argc, 0) < 0)
+        kernel_stop(true);
+    sched_run(init_has_ended);
+    int status;
+    proc_init_ended(&status);
+    uint32_t how = PAGODA_WAIT_HOW(status), what = PAGODA_WAIT_WHAT(status);
+    console_set_color(how == PAGODA_WAIT_EXITED && what == 0 ? CONSOLE_GOOD : CONSOLE_BAD);
+    if (how == PAGODA_WAIT_EXITED)
+        kprintf("pagoda: init exited with status %u\n", what);
+    else
+        kprintf("pagoda: init was ended by the kernel (%s, vector %u)\n",
+                how == PAGODA_WAIT_FAULT ? "a CPU exception" : "out of memory", what);
+    console_set_color(CONSOLE_NORMAL);
+    kernel_stop(status != 0);
 }
 
 void kernel_main(void)
@@ -150,7 +192,7 @@ void kernel_main(void)
     cpu_clear_features(options.clear_cpuid);
     bootlog_cleared_features(options.clear_cpuid);
     struct tsc_calibration tsc = tsc_calibrate();
-    if (!takeover_memory(info, options.paging)) {
+    if (!takeover_memory(info, options.paging, options.mode == KERNEL_MODE_TEST)) {
         bootlog_memory_layer();
         panic("the memory layer could not start (see above): no frames for page tables");
     }
@@ -176,12 +218,14 @@ void kernel_main(void)
     crash_on_purpose(options.crash);
     if (options.mode == KERNEL_MODE_COMPARE)
         compare_main(options.compare_short, ctx.tsc_hz, tsc.ok);
-    if (options.mode == KERNEL_MODE_TEST) {
+    if (options.mode == KERNEL_MODE_TEST && !options.init_argc) {
         bootlog_phase_tap_lines(&ctx);
         selftest_run(info, &tsc);
     }
     if (options.mode == KERNEL_MODE_BOOT)
         summary_show(&ctx);
+    if (!run_first_process(info, &options, ctx.tsc_hz))
+        kprintf("pagoda: no init program in the ramdisk: nothing to run\n");
     console_set_color(CONSOLE_GOOD);
     kprintf("pagoda: boot complete.\n");
     console_set_color(CONSOLE_NORMAL);

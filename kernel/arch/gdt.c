@@ -13,6 +13,7 @@
 #define GDT_FLAG_GRANULARITY  0x8u  /* limit in 4 KiB units */
 #define GDT_FLAG_SIZE_32      0x4u  /* 32-bit default operand size */
 #define GDT_ACCESS_TSS32      0x09u /* system descriptor: 32-bit TSS, available */
+#define GDT_ACCESS_DPL_USER   0x60u /* DPL 3: ring 3 may load it */
 
 static uint64_t gdt_descriptor(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
 {
@@ -25,7 +26,7 @@ static uint64_t gdt_descriptor(uint32_t base, uint32_t limit, uint8_t access, ui
     return d;
 }
 
-static uint64_t gdt[5] __attribute__((aligned(8)));
+static uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(8)));
 
 struct __attribute__((packed)) gdt_pointer {
     uint16_t limit;
@@ -44,6 +45,10 @@ void gdt_init(void)
     gdt[SEL_DF_TSS / 8] =
         gdt_descriptor((uint32_t)(uintptr_t)&tss_double_fault, sizeof(tss_double_fault) - 1,
                        GDT_ACCESS_PRESENT | GDT_ACCESS_TSS32, 0);
+    /* Flat like the kernel's: the user half is fenced off by the page tables, not by limits. */
+    gdt[SEL_USER_CODE / 8] =
+        gdt_descriptor(0, 0xFFFFFu, common | GDT_ACCESS_EXECUTABLE | GDT_ACCESS_DPL_USER, flags);
+    gdt[SEL_USER_DATA / 8] = gdt_descriptor(0, 0xFFFFFu, common | GDT_ACCESS_DPL_USER, flags);
 
     struct gdt_pointer pointer = {.limit = sizeof(gdt) - 1, .base = (uint32_t)(uintptr_t)gdt};
     __asm__ volatile("lgdt %0\n\t"

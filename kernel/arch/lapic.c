@@ -5,6 +5,8 @@
 
 /* Register offsets in the xAPIC MMIO page (SDM Vol. 3A 11.4.1, table 11-1). */
 #define LAPIC_REG_VERSION       0x030u
+#define LAPIC_REG_EOI           0x0B0u
+#define LAPIC_REG_SPURIOUS      0x0F0u
 #define LAPIC_REG_LVT_TIMER     0x320u
 #define LAPIC_REG_LVT_THERMAL   0x330u
 #define LAPIC_REG_LVT_PERF      0x340u
@@ -13,8 +15,12 @@
 #define LAPIC_REG_LVT_ERROR     0x370u
 #define LAPIC_REG_TIMER_INITIAL 0x380u
 #define LAPIC_REG_TIMER_CURRENT 0x390u
+#define LAPIC_REG_TIMER_DIVIDE  0x3E0u
 
 #define LAPIC_LVT_MASKED         (1u << 16)
+#define LAPIC_LVT_TIMER_PERIODIC (1u << 17)
+#define LAPIC_SPURIOUS_ENABLE    (1u << 8) /* APIC software enable */
+#define LAPIC_TIMER_DIVIDE_16    0x3u      /* the divide configuration register's code for 16 */
 #define LAPIC_VERSION_MAX_LVT(v) (((v) >> 16) & 0xFFu)
 #define LAPIC_MAX_LVT_PERF       4u /* the performance counter LVT exists from this count on */
 #define LAPIC_MAX_LVT_THERMAL    5u
@@ -86,4 +92,44 @@ bool lapic_timer_is_quiet(uint32_t *lvt_timer, uint32_t *current_count)
     *lvt_timer = lapic_read(LAPIC_REG_LVT_TIMER);
     *current_count = lapic_read(LAPIC_REG_TIMER_CURRENT);
     return (*lvt_timer & LAPIC_LVT_MASKED) && *current_count == 0;
+}
+
+bool lapic_usable(void)
+{
+    return lapic.present && lapic.enabled && lapic.reachable;
+}
+
+void lapic_software_enable(uint32_t spurious_vector)
+{
+    lapic_write(LAPIC_REG_SPURIOUS, LAPIC_SPURIOUS_ENABLE | (spurious_vector & 0xFFu));
+}
+
+void lapic_timer_count_down(uint32_t initial_count)
+{
+    lapic_write(LAPIC_REG_TIMER_DIVIDE, LAPIC_TIMER_DIVIDE_16);
+    lapic_write(LAPIC_REG_LVT_TIMER, LAPIC_LVT_MASKED);
+    lapic_write(LAPIC_REG_TIMER_INITIAL, initial_count);
+}
+
+void lapic_timer_periodic(uint32_t vector, uint32_t initial_count)
+{
+    lapic_write(LAPIC_REG_TIMER_DIVIDE, LAPIC_TIMER_DIVIDE_16);
+    lapic_write(LAPIC_REG_LVT_TIMER, (vector & 0xFFu) | LAPIC_LVT_TIMER_PERIODIC);
+    lapic_write(LAPIC_REG_TIMER_INITIAL, initial_count);
+}
+
+void lapic_timer_stop(void)
+{
+    lapic_mask(LAPIC_REG_LVT_TIMER);
+    lapic_write(LAPIC_REG_TIMER_INITIAL, 0);
+}
+
+uint32_t lapic_timer_current(void)
+{
+    return lapic_read(LAPIC_REG_TIMER_CURRENT);
+}
+
+void lapic_end_of_interrupt(void)
+{
+    lapic_write(LAPIC_REG_EOI, 0);
 }

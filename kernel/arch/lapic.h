@@ -1,6 +1,6 @@
 /*
- * The local APIC, only to silence it: the x64 firmware leaves its timer counting, and the kernel
- * runs with interrupts off and no APIC driver yet. Works in xAPIC (MMIO) and x2APIC (MSR) mode.
+ * The local APIC: silenced at boot (the x64 firmware leaves its timer counting), then its timer is
+ * the scheduler's tick. Works in xAPIC (MMIO) and x2APIC (MSR) mode.
  */
 #ifndef PAGODA_LAPIC_H
 #define PAGODA_LAPIC_H
@@ -32,6 +32,19 @@ uint64_t lapic_detect(void);
  * through regs, the mapped MMIO page (NULL in x2APIC mode; NULL with why when it could not be
  * mapped). */
 void lapic_quiet(volatile uint8_t *regs, const char *unreachable_why);
+/* Present, enabled and reachable (mapped or x2APIC): the timer functions below may be used. */
+bool lapic_usable(void);
+/* Sets the APIC software enable and the spurious-interrupt vector. */
+void lapic_software_enable(uint32_t spurious_vector);
+/* Counts down from initial_count at the bus clock / 16 with its interrupt masked (for measuring
+ * its rate with lapic_timer_current). */
+void lapic_timer_count_down(uint32_t initial_count);
+/* The same, raising vector at zero and reloading, for a periodic tick. */
+void lapic_timer_periodic(uint32_t vector, uint32_t initial_count);
+void lapic_timer_stop(void);
+uint32_t lapic_timer_current(void);
+/* Tells the APIC the interrupt in service is handled. */
+void lapic_end_of_interrupt(void);
 /* Read back: LVT timer masked and the timer stopped. False if absent/unreachable. */
 bool lapic_timer_is_quiet(uint32_t *lvt_timer, uint32_t *current_count);
 

@@ -6,7 +6,10 @@
  *   0xC0000000 - 0xF7FFFFFF  direct map: physical 0 .. 896 MiB at VA = phys + 0xC0000000 (only
  *                            the RAM below that which the map reports; large pages). The kernel
  *                            image lives inside it: kernel symbol = phys + 0xC0000000.
- *   0xF8000000 - 0xFFBFFFFF  MMIO mappings (framebuffer, local APIC), handed out upwards
+ *   0xF8000000 - 0xFBFFFFFF  MMIO and module mappings (framebuffer, local APIC, the ramdisk),
+ *                            handed out upwards
+ *   0xFC000000 - 0xFEFFFFFF  the kernel heap (kmalloc): backed page by page as it grows
+ *   0xFF000000 - 0xFFBFFFFF  kernel stacks of processes, each above an unmapped guard page
  *   0xFFC00000 - 0xFFDFFFFF  unused
  *   0xFFE00000 - 0xFFE0FFFF  temporary mapping window: VM_WINDOW_SLOTS pages, each re-pointed
  *                            at any physical frame (high memory, above 4 GiB under PAE)
@@ -24,7 +27,11 @@
 #define KERNEL_PHYS_BASE X86_U(0x00100000)
 #define DIRECT_MAP_MAX   X86_U(0x38000000) /* 896 MiB */
 #define VM_MMIO_START    X86_U(0xF8000000)
-#define VM_MMIO_END      X86_U(0xFFC00000)
+#define VM_MMIO_END      X86_U(0xFC000000)
+#define VM_HEAP_START    VM_MMIO_END
+#define VM_HEAP_END      X86_U(0xFF000000)
+#define VM_KSTACK_START  VM_HEAP_END
+#define VM_KSTACK_END    X86_U(0xFFC00000)
 #define VM_WINDOW_BASE   X86_U(0xFFE00000)
 #define VM_WINDOW_SLOTS  16
 

@@ -5,8 +5,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define PIC_MASTER_VECTOR 0x20u
-#define PIC_SLAVE_VECTOR  0x28u
+#include "vectors.h"
+
+#define PIC_MASTER_VECTOR VECTOR_PIC_FIRST
+#define PIC_SLAVE_VECTOR  (VECTOR_PIC_FIRST + 8)
 
 /* Remap IRQ 0-7 to 0x20-0x27 and 8-15 to 0x28-0x2f, then mask all 16 lines. */
 void pic_init(void);

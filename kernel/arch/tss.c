@@ -14,6 +14,11 @@ void tss_set_double_fault_cr3(uint32_t cr3)
     tss_double_fault.cr3 = cr3;
 }
 
+void tss_set_kernel_stack(uint32_t esp0)
+{
+    tss_main.esp0 = esp0;
+}
+
 void tss_init(uint32_t double_fault_eip)
 {
     tss_main = (struct tss32){.ss0 = SEL_KERNEL_DATA, .iomap_base = TSS_NO_IOMAP};

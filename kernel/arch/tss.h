@@ -30,5 +30,8 @@ void tss_init(uint32_t double_fault_eip);
 /* The tables the double-fault task runs on. A task switch loads CR3 but not CR4, so this must
  * be a space of the format the CPU runs: kernel/vm sets it whenever the kernel half changes. */
 void tss_set_double_fault_cr3(uint32_t cr3);
+/* The stack the CPU switches to on an interrupt from ring 3 (ESP0): the running process's kernel
+ * stack. */
+void tss_set_kernel_stack(uint32_t esp0);
 
 #endif

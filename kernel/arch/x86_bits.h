@@ -104,5 +104,9 @@
 #define SEL_KERNEL_DATA X86_U(0x10)
 #define SEL_MAIN_TSS    X86_U(0x18) /* the kernel's own task: where a task switch saves it */
 #define SEL_DF_TSS      X86_U(0x20) /* the double-fault task: fresh stack, reports and halts */
+/* Ring 3: descriptors with DPL 3, selectors with RPL 3. */
+#define SEL_RPL_USER  X86_U(3)
+#define SEL_USER_CODE (X86_U(0x28) | SEL_RPL_USER)
+#define SEL_USER_DATA (X86_U(0x30) | SEL_RPL_USER)
 
 #endif

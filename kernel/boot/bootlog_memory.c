@@ -11,6 +11,7 @@
 #include "../vm/window.h"
 #include "pagoda/page.h"
 #include "takeover.h"
+#include "fmt.h"
 #include "units.h"
 
 #define SIZE_TEXT 24
@@ -102,13 +103,16 @@ static void print_kernel_regions(void)
     unsigned count = vm_kernel_regions(&r);
     kprintf("  kernel half (%u regions, all global):\n", count);
     for (unsigned i = 0; i < count; i++) {
-        char size_text[SIZE_TEXT];
+        char size_text[SIZE_TEXT], where[40];
         units_format_size(r[i].size, size_text, sizeof(size_text));
-        kprintf("    0x%08x-0x%08x %c%c%c %-24s phys 0x%llx (%s)\n", r[i].va,
+        if (r[i].populated)
+            pg_snprintf(where, sizeof(where), "page by page");
+        else
+            pg_snprintf(where, sizeof(where), "phys 0x%llx", (unsigned long long)r[i].pa);
+        kprintf("    0x%08x-0x%08x %c%c%c %-24s %s (%s)\n", r[i].va,
                 (uint32_t)(r[i].va + r[i].size - 1), 'R',
                 (r[i].prot & PAGING_PROT_WRITE) ? 'W' : '-',
-                (r[i].prot & PAGING_PROT_EXEC) ? 'X' : '-', r[i].name, (unsigned long long)r[i].pa,
-                size_text);
+                (r[i].prot & PAGING_PROT_EXEC) ? 'X' : '-', r[i].name, where, size_text);
     }
 }
 

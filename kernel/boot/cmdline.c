@@ -1,6 +1,7 @@
 #include "cmdline.h"
 
 #include "fmt.h"
+#include "pg_string.h"
 
 struct token {
     const char *text;
@@ -124,21 +125,47 @@ static void apply_token(struct cmdline_options *options, struct token t)
     }
 }
 
+/* One word of init's: appended to init_line and listed in init_argv, if there is room. */
+static void add_init_word(struct cmdline_options *options, struct token word, size_t *used)
+{
+    if (options->init_argc == CMDLINE_INIT_MAX_ARGS ||
+        word.len + 1 > sizeof(options->init_line) - *used) {
+        note_problem(options, "too many or too long init arguments, left out:", word);
+        return;
+    }
+    char *copy = options->init_line + *used;
+    memcpy(copy, word.text, word.len);
+    copy[word.len] = '\0';
+    options->init_argv[options->init_argc++] = copy;
+    *used += word.len + 1;
+}
+
+static struct token next_word(const char **text)
+{
+    while (is_space(**text))
+        (*text)++;
+    struct token t = {*text, 0};
+    while (t.text[t.len] && !is_space(t.text[t.len]))
+        t.len++;
+    *text += t.len;
+    return t;
+}
+
 void cmdline_parse(const char *text, struct cmdline_options *options)
 {
     *options = (struct cmdline_options){
         .mode = KERNEL_MODE_BOOT, .crash = KERNEL_CRASH_NONE, .paging = VM_PAGING_AUTO};
     if (!text)
         return;
-    while (*text) {
-        while (is_space(*text))
-            text++;
-        struct token t = {text, 0};
-        while (text[t.len] && !is_space(text[t.len]))
-            t.len++;
-        if (t.len)
+    size_t init_used = 0;
+    for (struct token t = next_word(&text); t.len; t = next_word(&text)) {
+        if (options->init_argc) {
+            add_init_word(options, t, &init_used);
+        } else if (t.len > 5 && !memcmp(t.text, "init=", 5)) {
+            add_init_word(options, (struct token){t.text + 5, t.len - 5}, &init_used);
+        } else {
             apply_token(options, t);
-        text += t.len;
+        }
     }
 }
 

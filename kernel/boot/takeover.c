@@ -3,6 +3,7 @@
 #include "../arch/layout.h"
 #include "../arch/x86.h"
 #include "../vm/kernel_half.h"
+#include "../vm/kheap.h"
 #include "../vm/phys.h"
 
 static struct mem_setup mem;
@@ -14,7 +15,8 @@ static void *boot_direct_map(void *ctx, uint64_t phys, size_t size)
     return vm_phys_range(phys, size);
 }
 
-bool takeover_memory(const struct pagoda_boot_info *info, enum vm_paging_choice paging)
+bool takeover_memory(const struct pagoda_boot_info *info, enum vm_paging_choice paging,
+                     bool debug_heap)
 {
     uint64_t start = rdtsc();
     vm_format_choose(paging);
@@ -26,6 +28,7 @@ bool takeover_memory(const struct pagoda_boot_info *info, enum vm_paging_choice 
     report.setup_cycles = rdtsc() - start;
     vm_init(&mem);
     report.reclaimed_frames = frames_add_reclaimable(&mem.frames, &mem.map);
+    vm_kheap_init(debug_heap);
     report.total_cycles = rdtsc() - start;
     return true;
 }

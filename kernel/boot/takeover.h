@@ -1,8 +1,9 @@
 /*
  * Taking over memory, in the only order that works: choose the paging format (its reach is the
  * frame pool's end), normalize the loader's map and build the frame allocator below that end
- * (kernel/mem), build the kernel's own address space from it and switch (kernel/vm), then add the
- * boot-services and loader memory that nothing needs any more. It keeps its own timings.
+ * (kernel/mem), build the kernel's own address space from it and switch (kernel/vm), add the
+ * boot-services and loader memory that nothing needs any more, and start the kernel heap. It
+ * keeps its own timings.
  *
  * The allocator's metadata and the raw map must lie inside the boot direct map.
  */
@@ -24,8 +25,10 @@ struct takeover_report {
     uint64_t total_cycles;     /* ... + kernel address space, switch and reclaim */
 };
 
-/* False, with nothing taken over, if the memory layer cannot start (the report says why). */
-bool takeover_memory(const struct pagoda_boot_info *info, enum vm_paging_choice paging);
+/* False, with nothing taken over, if the memory layer cannot start (the report says why).
+ * debug_heap: the kernel heap checks redzones and poison (mode=test). */
+bool takeover_memory(const struct pagoda_boot_info *info, enum vm_paging_choice paging,
+                     bool debug_heap);
 /* The memory layer as the takeover left it: the normalized map and the frame allocator. */
 struct mem_setup *takeover_memory_state(void);
 const struct takeover_report *takeover_report(void);

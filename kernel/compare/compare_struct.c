@@ -60,14 +60,19 @@ static unsigned layout_piece(enum layout layout, unsigned i, uint64_t *va, uint6
 {
     switch (layout) {
     case LAYOUT_KERNEL: {
+        /* The regions mapped whole; the heap's and kernel stacks' pages come and go. */
         const struct vm_kernel_region *regions;
-        unsigned count = vm_kernel_regions(&regions);
-        if (i < count) {
-            *va = regions[i].va;
-            *pa = regions[i].pa;
-            *size = regions[i].size;
+        unsigned count = vm_kernel_regions(&regions), piece = 0;
+        for (unsigned r = 0; r < count; r++) {
+            if (regions[r].populated)
+                continue;
+            if (piece++ == i) {
+                *va = regions[r].va;
+                *pa = regions[r].pa;
+                *size = regions[r].size;
+            }
         }
-        return count;
+        return piece;
     }
     case LAYOUT_DIRECT_1G:
         *va = PAGING_KERNEL_BASE, *pa = 0, *size = CMP_ONE_GIB;

@@ -108,3 +108,9 @@ void kheading(const char *fmt, ...)
     console_set_color(CONSOLE_NORMAL);
     va_end(ap);
 }
+
+void console_write(const char *buf, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        console_putc(0, buf[i]);
+}

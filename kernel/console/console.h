@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "pagoda/boot_info.h"
 
@@ -22,6 +23,8 @@ void console_attach_framebuffer(const struct pagoda_framebuffer *fb);
 void console_set_color(enum console_color color);
 
 __attribute__((format(printf, 1, 2))) void kprintf(const char *fmt, ...);
+/* Bytes as they are (a process's output), to every console. */
+void console_write(const char *buf, size_t len);
 __attribute__((format(printf, 1, 0))) void kvprintf(const char *fmt, va_list ap);
 /* The framebuffer alone (serial untouched), for the one-screen summary: clear it, write to it.
  * Both do nothing when there is no framebuffer console. */

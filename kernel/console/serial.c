@@ -15,6 +15,7 @@
 #define UART_FCR_ENABLE_CLEAR 0x07u /* FIFO on, clear both FIFOs */
 #define UART_MCR_DTR_RTS_OUT2 0x0Bu
 #define UART_LSR_THR_EMPTY    0x20u
+#define UART_LSR_DATA_READY   0x01u
 #define UART_DIVISOR_115200   1u
 /* Bounded wait: a UART that never drains must not hang the kernel. ~100 ms worth of polls. */
 #define UART_MAX_POLLS 100000u
@@ -59,4 +60,11 @@ void serial_write_string(const char *s)
 {
     while (*s)
         serial_putc(*s++);
+}
+
+int serial_try_getc(void)
+{
+    if (!serial_present || !(inb(COM1 + UART_LSR) & UART_LSR_DATA_READY))
+        return -1;
+    return inb(COM1 + UART_DATA);
 }

@@ -8,5 +8,7 @@
 bool serial_init(void);
 void serial_putc(char c); /* '\n' becomes "\r\n" */
 void serial_write_string(const char *s);
+/* A received byte, or -1 when none is waiting. */
+int serial_try_getc(void);
 
 #endif

@@ -2,15 +2,17 @@
 
 #include <stdint.h>
 
-#include "exc_decode.h"
-#include "../trap/idt.h"
+#include "../arch/gdt.h"
+#include "../arch/vectors.h"
 #include "../console/console.h"
 #include "../panic.h"
+#include "../trap/idt.h"
+#include "exc_decode.h"
 
-/* Past the end of the kernel GDT (null, code, data): loading it is a #GP(selector). */
-#define CRASH_SELECTOR_PAST_GDT 0x28u
+/* Past the end of the kernel's GDT: loading it is a #GP(selector). */
+#define CRASH_SELECTOR_PAST_GDT (GDT_ENTRIES * 8u)
 /* No gate is installed for this vector: `int` through it is a #GP naming the IDT entry. */
-#define CRASH_ABSENT_VECTOR 0x80
+#define CRASH_ABSENT_VECTOR (VECTOR_SYSCALL + 1)
 /* arch/boot_data.S: the unmapped page below the boot stack. Writing it is what a stack overflow
  * does. */
 extern char boot_stack_guard[];

@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "../arch/tss.h"
+#include "../arch/vectors.h"
 #include "../arch/x86_bits.h"
 
 #define IDT_GATE_PRESENT        0x80u
@@ -26,22 +27,31 @@ struct __attribute__((packed)) idt_pointer {
 
 /* isr.S: the stubs, and the double-fault task's entry. */
 extern const uint32_t isr_stub_table[IDT_STUB_COUNT];
+extern void isr_stub_timer(void), isr_stub_syscall(void), isr_stub_spurious(void);
 extern void double_fault_task_entry(void);
 
 static struct idt_gate idt[IDT_VECTOR_COUNT] __attribute__((aligned(8)));
 
+/* An interrupt gate: interrupts stay off in every handler, the kernel is never preempted. */
+static void set_gate(unsigned vector, uint32_t handler, uint8_t dpl)
+{
+    idt[vector] = (struct idt_gate){
+        .offset_low = handler & 0xFFFFu,
+        .selector = SEL_KERNEL_CODE,
+        .zero = 0,
+        .type_attr = IDT_GATE_PRESENT | IDT_GATE_INTERRUPT32 | (uint8_t)(dpl << 5),
+        .offset_high = handler >> 16,
+    };
+}
+
 void idt_init(void)
 {
-    for (unsigned v = 0; v < IDT_STUB_COUNT; v++) {
-        uint32_t handler = isr_stub_table[v];
-        idt[v] = (struct idt_gate){
-            .offset_low = handler & 0xFFFFu,
-            .selector = SEL_KERNEL_CODE,
-            .zero = 0,
-            .type_attr = IDT_GATE_PRESENT | IDT_GATE_INTERRUPT32,
-            .offset_high = handler >> 16,
-        };
-    }
+    for (unsigned v = 0; v < IDT_STUB_COUNT; v++)
+        set_gate(v, isr_stub_table[v], 0);
+    set_gate(VECTOR_TIMER, (uint32_t)(uintptr_t)isr_stub_timer, 0);
+    set_gate(VECTOR_SPURIOUS, (uint32_t)(uintptr_t)isr_stub_spurious, 0);
+    /* DPL 3: the one gate ring 3 may name with int; every other vector faults with #GP. */
+    set_gate(VECTOR_SYSCALL, (uint32_t)(uintptr_t)isr_stub_syscall, 3);
     /* #DF by task gate: its own stack and segments, whatever state caused it (tss.h). */
     tss_init((uint32_t)(uintptr_t)double_fault_task_entry);
     idt[IDT_VECTOR_DOUBLE_FAULT] =

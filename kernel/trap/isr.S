@@ -3,6 +3,7 @@
  * a zero where the CPU pushes no error code, then the vector, then the general registers and
  * data segments, so one C dispatcher serves every vector.
  */
+#include "../arch/vectors.h"
 #include "../arch/x86_bits.h"
 
 #define ISR_VECTOR_COUNT 48
@@ -60,6 +61,21 @@ ISR_NO_ERROR 31
 ISR_NO_ERROR \vector
 .endr
 
+/* The kernel's own vectors (arch/vectors.h), installed one by one by idt.c. */
+    .global isr_stub_timer, isr_stub_syscall, isr_stub_spurious
+isr_stub_timer:
+    pushl $0
+    pushl $VECTOR_TIMER
+    jmp isr_common
+isr_stub_syscall:
+    pushl $0
+    pushl $VECTOR_SYSCALL
+    jmp isr_common
+isr_stub_spurious:
+    pushl $0
+    pushl $VECTOR_SPURIOUS
+    jmp isr_common
+
 isr_common:
     pushal
     pushl %ds
@@ -73,16 +89,11 @@ isr_common:
     pushl %esp /* struct isr_frame * */
     call isr_dispatch
     addl $4, %esp
-    popl %gs
-    popl %fs
-    popl %es
-    popl %ds
-    popal
-    addl $8, %esp /* vector and error code */
-    iretl
+    jmp trapframe_return
 
-/* Entry of the double-fault task (arch/tss.c runs it; trap.c reports): the CPU pushed the error code on the task's fresh
- * stack, which makes it the C function's first argument once `call` adds a return address. */
+/* Entry of the double-fault task (arch/tss.c runs it; trap.c reports): the CPU pushed the error
+ * code on the task's fresh stack, which makes it the C function's first argument once `call` adds
+ * a return address. */
     .global double_fault_task_entry
 double_fault_task_entry:
     cld

@@ -6,11 +6,16 @@
 #include "../arch/x86.h"
 #include "../console/console.h"
 #include "../console/serial.h"
+#include "../arch/vectors.h"
 #include "../kernel.h"
+#include "../panic.h"
+#include "../proc/proc.h"
+#include "../proc/sched.h"
+#include "../proc/syscalls.h"
 #include "../vm/space.h"
 
-#define IRQ_FIRST_VECTOR PIC_MASTER_VECTOR
-#define IRQ_LAST_VECTOR  (PIC_SLAVE_VECTOR + 7)
+#define IRQ_FIRST_VECTOR VECTOR_PIC_FIRST
+#define IRQ_LAST_VECTOR  VECTOR_PIC_LAST
 
 static struct {
     bool armed;
@@ -147,9 +152,38 @@ static void handle_irq(const struct isr_frame *f)
     pic_end_of_interrupt(irq);
 }
 
+/* From ring 3: the process's own business. Exceptions end it (or are demand paging), the tick
+ * may switch to another process, system calls are served; a killed process ends on its way out. */
+static void dispatch_user(struct isr_frame *frame, uint32_t cr2)
+{
+    struct task *t = sched_current();
+    if (!t)
+        panic("trap: vector %u from ring 3 with no process on the CPU", frame->vector);
+    t->frame = frame;
+    if (frame->vector == VECTOR_SYSCALL)
+        syscall_dispatch(frame);
+    else if (frame->vector == VECTOR_TIMER)
+        sched_tick(true);
+    else if (frame->vector < EXC_COUNT)
+        proc_user_exception(frame, cr2);
+    else if (frame->vector >= IRQ_FIRST_VECTOR && frame->vector <= IRQ_LAST_VECTOR)
+        handle_irq(frame);
+    proc_return_to_user();
+}
+
 void isr_dispatch(struct isr_frame *frame)
 {
     uint32_t cr2 = frame->vector == EXC_PF ? read_cr2() : 0;
+    if (frame->vector == VECTOR_SPURIOUS)
+        return; /* the local APIC wants no EOI for it */
+    if (isr_frame_from_user(frame)) {
+        dispatch_user(frame, cr2);
+        return;
+    }
+    if (frame->vector == VECTOR_TIMER) {
+        sched_tick(false); /* the idle loop's halt, the only time the kernel takes interrupts */
+        return;
+    }
     if (frame->vector >= IRQ_FIRST_VECTOR && frame->vector <= IRQ_LAST_VECTOR) {
         handle_irq(frame);
         return;

@@ -83,6 +83,12 @@ static void plan_regions(uint64_t direct_end)
     append("direct map", cursor, KERNEL_VA(direct_end) - cursor, KERNEL_RW);
 }
 
+static void append_populated(const char *name, uint32_t va, uint32_t end)
+{
+    append(name, va, end - va, KERNEL_RW);
+    regions[region_count - 1].populated = true;
+}
+
 unsigned vm_kernel_regions(const struct vm_kernel_region **out)
 {
     *out = regions;
@@ -91,8 +97,27 @@ unsigned vm_kernel_regions(const struct vm_kernel_region **out)
 
 /* ---- building a kernel space ---- */
 
+/* A populated region in a new kernel space: the pages the boot format's space has now. */
+static int copy_populated(struct vm_space *s, const struct vm_kernel_region *r)
+{
+    struct vm_space *boot = vm_kernel_space();
+    for (uint64_t offset = 0; offset < r->size; offset += PAGODA_PAGE_SIZE) {
+        struct paging_walk w;
+        vm_space_translate(boot, r->va + (uint32_t)offset, &w);
+        if (!w.mapped)
+            continue;
+        int rc = vm_space_map(s, r->va + (uint32_t)offset, pagoda_page_down(w.pa), PAGODA_PAGE_SIZE,
+                              r->prot, PAGODA_PAGE_SIZE, 0);
+        if (rc != PAGING_OK)
+            return rc;
+    }
+    return PAGING_OK;
+}
+
 static int map_region(struct vm_space *s, const struct vm_kernel_region *r)
 {
+    if (r->populated)
+        return s == vm_kernel_space() ? PAGING_OK : copy_populated(s, r);
     return vm_space_map(s, r->va, r->pa, r->size, r->prot, PAGING_SIZE_AUTO, 0);
 }
 
@@ -191,6 +216,61 @@ int vm_kernel_half_add(const struct vm_kernel_region *region)
     return PAGING_OK;
 }
 
+static const struct vm_kernel_region *populated_region_of(uint32_t va, uint64_t size)
+{
+    for (unsigned i = 0; i < region_count; i++) {
+        const struct vm_kernel_region *r = &regions[i];
+        if (r->populated && va >= r->va && size <= r->size && va - r->va <= r->size - size)
+            return r;
+    }
+    return 0;
+}
+
+void vm_kernel_depopulate(uint32_t va, uint64_t size)
+{
+    if (!populated_region_of(va, size))
+        panic("vm: depopulating 0x%08x+0x%llx outside the populated regions", va,
+              (unsigned long long)size);
+    for (unsigned pae = 0; pae < 2; pae++)
+        if (built[pae])
+            vm_space_unmap(&spaces[pae], va, size);
+}
+
+int vm_kernel_populate(uint32_t va, uint64_t pa, uint64_t size)
+{
+    const struct vm_kernel_region *r = populated_region_of(va, size);
+    if (!r)
+        return PAGING_ERR_RANGE;
+    for (unsigned pae = 0; pae < 2; pae++) {
+        if (!built[pae])
+            continue;
+        int rc = vm_space_map(&spaces[pae], va, pa, size, r->prot, PAGODA_PAGE_SIZE, 0);
+        if (rc != PAGING_OK) {
+            for (unsigned undo = 0; undo < pae; undo++)
+                if (built[undo])
+                    vm_space_unmap(&spaces[undo], va, size);
+            return rc;
+        }
+    }
+    return PAGING_OK;
+}
+
+uint32_t vm_kernel_half_tables(void)
+{
+    struct vm_space *kernel = vm_kernel_space();
+    const struct paging *pg = vm_space_paging(kernel);
+    unsigned leaf_level = pg->mode->levels - 1;
+    uint64_t span = paging_level_span(pg, leaf_level - 1); /* what one page table maps */
+    /* PAE: the kernel half is one page directory of its own. */
+    uint32_t tables = leaf_level == 2 ? 1 : 0;
+    for (uint64_t va = PAGING_KERNEL_BASE; va < PAGING_ADDR_SPACE; va += span) {
+        struct paging_walk w;
+        vm_space_translate(kernel, (uint32_t)va, &w);
+        tables += w.count == pg->mode->levels; /* the walk reached a page table */
+    }
+    return tables;
+}
+
 const struct vm_kernel_half_report *vm_kernel_half_report(void)
 {
     return &report;
@@ -221,6 +301,8 @@ void vm_init(struct mem_setup *mem)
               (unsigned long long)direct_end, KERNEL_PA(kernel_bss_end));
     vm_env_init(&mem->frames, claim_pool(mem, direct_end));
     plan_regions(direct_end);
+    append_populated("kernel heap", VM_HEAP_START, VM_HEAP_END);
+    append_populated("kernel stacks", VM_KSTACK_START, VM_KSTACK_END);
     struct paging *pg = vm_format_boot();
     const char *why = build(&spaces[pae], pg);
     if (why)

@@ -8,6 +8,9 @@
  *   kernel text  R-X, rodata R--, data and bss RW- (inside the direct map, their own rights)
  *   guard pages  below the boot stack and the double-fault stack: left out, so an overflow faults
  *   MMIO         device ranges mapped at run time above the direct map (vm/mmio.h)
+ *   heap, kernel stacks
+ *                populated regions: their pages are mapped one by one at run time
+ *                (vm_kernel_populate: vm/kheap.c, vm/kstack.c), in every kernel space at once
  *   window       VM_WINDOW_SLOTS pages re-pointed at any frame (vm/window.h)
  *
  * Every page is global; page 0 of the user half is never mapped.
@@ -30,6 +33,9 @@ struct vm_kernel_region {
     uint64_t pa;
     uint64_t size; /* bytes, page-aligned */
     uint32_t prot; /* PAGING_PROT_* with GLOBAL and the cache type */
+    /* Mapped page by page at run time (pa unused): a new kernel space copies the pages the boot
+     * format's space has at that moment. */
+    bool populated;
 };
 
 #define VM_KERNEL_MAX_REGIONS 24
@@ -48,8 +54,19 @@ void vm_kernel_space_release(bool pae);
 
 /* Adds a region and maps it in every kernel space built so far. PAGING_OK or the error. */
 int vm_kernel_half_add(const struct vm_kernel_region *region);
+/* Maps [va, va+size) of a populated region to [pa, pa+size) with the region's rights, in every
+ * kernel space (two-level user spaces get the new directory entries from kernel/paging). All or
+ * nothing: PAGING_OK or the error with nothing mapped. */
+int vm_kernel_populate(uint32_t va, uint64_t pa, uint64_t size);
+/* Unmaps [va, va+size) of a populated region in every kernel space. */
+void vm_kernel_depopulate(uint32_t va, uint64_t size);
 /* The table, in address order. */
 unsigned vm_kernel_regions(const struct vm_kernel_region **regions);
+
+/* Page-table pages of the boot format's kernel half, which every user space shares: two-level,
+ * the page tables behind the kernel-half directory entries (each user directory copies the
+ * entries); PAE, the one kernel-half page directory and its page tables. */
+uint32_t vm_kernel_half_tables(void);
 
 /* What vm_init built, for the boot log. */
 struct vm_kernel_half_report {

@@ -35,8 +35,8 @@ static const char *mmio_reach(const struct paging *pg, uint64_t base, uint64_t b
     return 0;
 }
 
-void *vm_map_mmio(const char *name, uint64_t phys, uint64_t size, enum paging_cache cache,
-                  const char **why)
+void *vm_map_physical(const char *name, uint64_t phys, uint64_t size, uint32_t prot,
+                      enum paging_cache cache, const char **why)
 {
     const struct paging *pg = vm_format_boot();
     uint64_t offset = phys & PAGODA_PAGE_MASK;
@@ -73,8 +73,8 @@ void *vm_map_mmio(const char *name, uint64_t phys, uint64_t size, enum paging_ca
         .va = va,
         .pa = base,
         .size = bytes,
-        .prot =
-            PAGING_PROT_READ | PAGING_PROT_WRITE | PAGING_PROT_GLOBAL | PAGING_PROT_CACHE(cache),
+        .prot = (prot & (PAGING_PROT_READ | PAGING_PROT_WRITE)) | PAGING_PROT_READ |
+                PAGING_PROT_GLOBAL | PAGING_PROT_CACHE(cache),
     };
     int rc = vm_kernel_half_add(&region);
     if (rc != PAGING_OK) {

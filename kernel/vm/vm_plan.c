@@ -1,7 +1,6 @@
 #include "vm_plan.h"
 #include "pagoda/page.h"
 
-
 uint64_t vm_plan_direct_map_end(const struct memmap *map, uint64_t limit)
 {
     uint64_t end = 0;

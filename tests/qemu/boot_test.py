@@ -111,13 +111,13 @@ CASES = {
     "boot-x64-virtio": boot("x64", disk="virtio"),
     "crash-x64-gp": crash("x64", "gp", [
         (r"CPU exception 13: #GP General Protection", "report names the vector: #GP"),
-        (r"error code 0x00000028: ext=0 idt=0 ti=0 index=5", "selector error code decoded")]),
+        (r"error code 0x00000038: ext=0 idt=0 ti=0 index=7", "selector error code decoded")]),
     "crash-x64-df": crash("x64", "df", [
         (r"CPU exception 8: #DF Double Fault", "report names the vector: #DF"),
         (r"interrupted task: EIP=", "double fault handled on its own task")]),
     "crash-ia32-idt": crash("ia32", "idt", [
         (r"CPU exception 13: #GP", "report names the vector: #GP"),
-        (r"idt=1 .*IDT vector 0x80", "error code decoded as an IDT entry")]),
+        (r"idt=1 .*IDT vector 0x81", "error code decoded as an IDT entry")]),
     "crash-ia32-de": crash("ia32", "de", [
         (r"CPU exception 0: #DE Divide Error", "report names the vector: #DE"),
         (r"EIP=[0-9a-f]{8} +CS=0008", "registers printed")]),
