@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "read_file.h"
 #include "tap.h"
 #include "ustar.h"
 
@@ -270,28 +271,10 @@ static void test_sticky_and_quiet(void)
               "error names");
 }
 
-static unsigned char *read_whole(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *data = malloc(n > 0 ? (size_t)n : 1);
-    if (data && fread(data, 1, (size_t)n, f) != (size_t)n) {
-        free(data);
-        data = NULL;
-    }
-    fclose(f);
-    *size = (size_t)n;
-    return data;
-}
-
 static void test_programs_tar(int argc, char **argv)
 {
     size_t size;
-    unsigned char *tar = read_whole(argv[1], &size);
+    unsigned char *tar = read_file(argv[1], &size);
     if (!TAP_CHECK(tar != NULL, "read %s", argv[1]))
         return;
     char why[200] = "";
@@ -301,7 +284,7 @@ static void test_programs_tar(int argc, char **argv)
               "programs.tar: %u entries for %d programs %s", count, argc - 2, why);
     for (int i = 2; i < argc; i++) {
         size_t program_size;
-        unsigned char *program = read_whole(argv[i], &program_size);
+        unsigned char *program = read_file(argv[i], &program_size);
         const char *name = strrchr(argv[i], '/') ? strrchr(argv[i], '/') + 1 : argv[i];
         struct ustar_entry e;
         int found = ustar_find(tar, size, name, &e, why, sizeof(why)) == USTAR_OK;

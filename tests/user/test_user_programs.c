@@ -14,34 +14,17 @@
 #include "elf_check.h"
 #include "pagoda/page.h"
 #include "pagoda/user_layout.h"
+#include "read_file.h"
 #include "tap.h"
 
 #define PF_X 1u
 #define PF_W 2u
 
-static unsigned char *read_whole(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *data = n > 0 ? malloc((size_t)n) : NULL;
-    if (data && fread(data, 1, (size_t)n, f) != (size_t)n) {
-        free(data);
-        data = NULL;
-    }
-    fclose(f);
-    *size = n > 0 ? (size_t)n : 0;
-    return data;
-}
-
 static void check_program(const char *path)
 {
     const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
     size_t size;
-    unsigned char *file = read_whole(path, &size);
+    unsigned char *file = read_file(path, &size);
     if (!TAP_CHECK(file != NULL, "%s: read", name))
         return;
     struct elf_image image;

@@ -14,11 +14,12 @@
 
 static uint32_t document[MAX_PAGES][PAGE_WORDS];
 
+/* FNV-1a over the page's words: any changed word changes it. */
 static uint32_t page_checksum(uint32_t page)
 {
-    uint32_t sum = 0;
+    uint32_t sum = 2166136261u;
     for (uint32_t i = 0; i < PAGE_WORDS; i++)
-        sum = (sum << 5 | sum >> 27) ^ document[page][i];
+        sum = (sum ^ document[page][i]) * 16777619u;
     return sum;
 }
 
@@ -33,7 +34,7 @@ int main(int argc, char **argv)
     uint32_t sums[MAX_PAGES];
     for (uint32_t p = 0; p < pages; p++) {
         for (uint32_t i = 0; i < PAGE_WORDS; i++)
-            document[p][i] = (p + 1) * 2654435761u ^ i;
+            document[p][i] = (p + 1) * 2654435761u + i * 40503u;
         sums[p] = page_checksum(p);
     }
     printf("reader: process %d, reading a %u-page document at %p\n", getpid(), pages,

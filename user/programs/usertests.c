@@ -583,22 +583,35 @@ static int case_malloc_stress(void)
 /* ---------------------------------------------------------------------------------------------
  * System calls given bad arguments: each must fail with its error and change nothing */
 
-struct bad_addresses {
-    uint32_t list[8];
-    const char *names[8];
-    uint32_t count;
+/* Addresses no call may use, whatever the direction: NULL, the kernel half, unmapped memory, the
+ * guard gap, the page below the program, the last byte of the address space. */
+static const struct {
+    uint32_t address;
+    const char *name;
+} bad_addresses[] = {
+    {0, "NULL"},
+    {KERNEL_HALF, "the kernel half"},
+    {KERNEL_CODE, "kernel code"},
+    {KERNEL_TOP, "the top page"},
+    {UNMAPPED, "unmapped memory"},
+    {PAGODA_USER_GUARD_START, "the guard gap"},
+    {PAGODA_USER_IMAGE_START - PAGODA_PAGE_SIZE, "the page below the program"},
+    {0xFFFFFFFFu, "0xffffffff"},
 };
+#define BAD_ADDRESS_COUNT (sizeof(bad_addresses) / sizeof(bad_addresses[0]))
 
-/* NULL, the kernel half, unmapped memory and the guard gap, for a buffer of any direction. */
-static struct bad_addresses bad_addresses(void)
+/* Call number with args, argument slot (0..2) replaced by each bad address in turn: each must
+ * give EFAULT. format names the call, with %s where the address goes. */
+static void expect_efault_for_each(const char *format, uint32_t number, uint32_t slot, uint32_t a1,
+                                   uint32_t a2, uint32_t a3)
 {
-    struct bad_addresses b = {
-        {0, KERNEL_HALF, KERNEL_CODE, KERNEL_TOP, UNMAPPED, PAGODA_USER_GUARD_START,
-         PAGODA_USER_IMAGE_START - PAGODA_PAGE_SIZE, 0xFFFFFFFFu},
-        {"NULL", "the kernel half", "kernel code", "the top page", "unmapped memory",
-         "the guard gap", "the page below the program", "0xffffffff"},
-        8};
-    return b;
+    char what[96];
+    for (uint32_t i = 0; i < BAD_ADDRESS_COUNT; i++) {
+        uint32_t args[3] = {a1, a2, a3};
+        args[slot] = bad_addresses[i].address;
+        snprintf(what, sizeof(what), format, bad_addresses[i].name);
+        expect_error(what, syscall_raw(number, args[0], args[1], args[2], 0, 0), EFAULT, 0);
+    }
 }
 
 static int case_syscall_write(void)
@@ -607,12 +620,7 @@ static int case_syscall_write(void)
     uint8_t *page = last_heap_page();
     if (!page)
         return 3;
-    struct bad_addresses bad = bad_addresses();
-    char what[96];
-    for (uint32_t i = 0; i < bad.count; i++) {
-        snprintf(what, sizeof(what), "write(1, %s, 16)", bad.names[i]);
-        expect_error(what, syscall_raw(PAGODA_SYS_WRITE, 1, bad.list[i], 16, 0, 0), EFAULT, 0);
-    }
+    expect_efault_for_each("write(1, %s, 16)", PAGODA_SYS_WRITE, 1, 1, 0, 16);
     expect_error("write(1, a buffer running off the heap into unmapped memory, 16)",
                  syscall_raw(PAGODA_SYS_WRITE, 1, ptr(page + PAGODA_PAGE_SIZE - 8), 16, 0, 0),
                  EFAULT, 0);
@@ -643,12 +651,7 @@ static int case_syscall_read(void)
     uint8_t *page = last_heap_page();
     if (!page)
         return 3;
-    struct bad_addresses bad = bad_addresses();
-    char what[96];
-    for (uint32_t i = 0; i < bad.count; i++) {
-        snprintf(what, sizeof(what), "read(0, %s, 16)", bad.names[i]);
-        expect_error(what, syscall_raw(PAGODA_SYS_READ, 0, bad.list[i], 16, 0, 0), EFAULT, 0);
-    }
+    expect_efault_for_each("read(0, %s, 16)", PAGODA_SYS_READ, 1, 0, 0, 16);
     expect_error("read(0, the program's code, 16)",
                  syscall_raw(PAGODA_SYS_READ, 0, ptr(&case_syscall_read), 16, 0, 0), EFAULT, 0);
     expect_error("read(0, read-only data, 4)",
@@ -671,22 +674,15 @@ static int case_syscall_spawn(void)
     if (!page)
         return 3;
     const char *argv[] = {"hello", NULL};
-    struct bad_addresses bad = bad_addresses();
+    expect_efault_for_each("spawn(%s, argv)", PAGODA_SYS_SPAWN, 0, 0, ptr(argv), 0);
+    expect_efault_for_each("spawn(\"hello\", %s)", PAGODA_SYS_SPAWN, 1, ptr("hello"), 0, 0);
     char what[96];
-    for (uint32_t i = 0; i < bad.count; i++) {
-        snprintf(what, sizeof(what), "spawn(%s, argv)", bad.names[i]);
-        expect_error(what, syscall_raw(PAGODA_SYS_SPAWN, bad.list[i], ptr(argv), 0, 0, 0), EFAULT,
-                     0);
-        snprintf(what, sizeof(what), "spawn(\"hello\", %s)", bad.names[i]);
-        expect_error(what, syscall_raw(PAGODA_SYS_SPAWN, ptr("hello"), bad.list[i], 0, 0, 0),
+    for (uint32_t i = 1; i < BAD_ADDRESS_COUNT; i++) { /* not NULL: that ends the list */
+        const char *bad_element[] = {"hello", (const char *)(uintptr_t)bad_addresses[i].address,
+                                     NULL};
+        snprintf(what, sizeof(what), "spawn(\"hello\", {\"hello\", %s})", bad_addresses[i].name);
+        expect_error(what, syscall_raw(PAGODA_SYS_SPAWN, ptr("hello"), ptr(bad_element), 0, 0, 0),
                      EFAULT, 0);
-        const char *bad_element[] = {"hello", (const char *)(uintptr_t)bad.list[i], NULL};
-        if (bad.list[i]) { /* a NULL element is the end of the list */
-            snprintf(what, sizeof(what), "spawn(\"hello\", {\"hello\", %s})", bad.names[i]);
-            expect_error(what,
-                         syscall_raw(PAGODA_SYS_SPAWN, ptr("hello"), ptr(bad_element), 0, 0, 0),
-                         EFAULT, 0);
-        }
     }
     /* A name without its NUL before unmapped memory; an argv array without its NULL. */
     char *unterminated = (char *)page + PAGODA_PAGE_SIZE - 5;
@@ -747,13 +743,7 @@ static int case_syscall_wait(void)
         diag("spawn: %s", strerror(errno));
         return 1;
     }
-    struct bad_addresses bad = bad_addresses();
-    char what[96];
-    for (uint32_t i = 0; i < bad.count; i++) {
-        snprintf(what, sizeof(what), "wait(child, %s)", bad.names[i]);
-        expect_error(what, syscall_raw(PAGODA_SYS_WAIT, (uint32_t)pid, bad.list[i], 0, 0, 0),
-                     EFAULT, 0);
-    }
+    expect_efault_for_each("wait(child, %s)", PAGODA_SYS_WAIT, 1, (uint32_t)pid, 0, 0);
     expect_error("wait(child, the program's code)",
                  syscall_raw(PAGODA_SYS_WAIT, (uint32_t)pid, ptr(&case_syscall_wait), 0, 0, 0),
                  EFAULT, 0);
@@ -777,12 +767,7 @@ static int case_syscall_vminfo(void)
     uint8_t *page = last_heap_page();
     if (!page)
         return 3;
-    struct bad_addresses bad = bad_addresses();
-    char what[96];
-    for (uint32_t i = 0; i < bad.count; i++) {
-        snprintf(what, sizeof(what), "vminfo(0, %s)", bad.names[i]);
-        expect_error(what, syscall_raw(PAGODA_SYS_VMINFO, 0, bad.list[i], 0, 0, 0), EFAULT, 0);
-    }
+    expect_efault_for_each("vminfo(0, %s)", PAGODA_SYS_VMINFO, 1, 0, 0, 0);
     expect_error("vminfo(0, read-only data)",
                  syscall_raw(PAGODA_SYS_VMINFO, 0, ptr(&read_only_word), 0, 0, 0), EFAULT, 0);
     uint8_t *straddle = page + PAGODA_PAGE_SIZE - 16;
@@ -807,12 +792,7 @@ static int case_syscall_uptime(void)
     uint8_t *page = last_heap_page();
     if (!page)
         return 3;
-    struct bad_addresses bad = bad_addresses();
-    char what[96];
-    for (uint32_t i = 0; i < bad.count; i++) {
-        snprintf(what, sizeof(what), "uptime(%s)", bad.names[i]);
-        expect_error(what, syscall_raw(PAGODA_SYS_UPTIME, bad.list[i], 0, 0, 0, 0), EFAULT, 0);
-    }
+    expect_efault_for_each("uptime(%s)", PAGODA_SYS_UPTIME, 0, 0, 0, 0);
     expect_error("uptime(the program's code)",
                  syscall_raw(PAGODA_SYS_UPTIME, ptr(&case_syscall_uptime), 0, 0, 0, 0), EFAULT, 0);
     expect_error("uptime(0xfffffffc) (wraps around)",
@@ -1160,7 +1140,8 @@ static int case_table_full(void)
 static int case_exhaust_memory(void)
 {
     enum { HOGS = 8, DEADLINE_MS = 240000 };
-    if (!exited_with(run_helper("nothing", NULL, 10000), 0))
+    /* As many processes at once as below, so the kernel's own caches have their size. */
+    if (spawn_and_reap(HOGS + 1) != HOGS + 1)
         return 1;
     int before = free_frames();
     if (before < 0) {
@@ -1169,6 +1150,14 @@ static int case_exhaust_memory(void)
     }
     /* Several hogs, since one process holds at most its heap limit and RAM may hold more. A hog
      * that reaches its limit keeps what it has; the first one to end must have run out. */
+    char deadline[12];
+    snprintf(deadline, sizeof(deadline), "%u", (unsigned)DEADLINE_MS);
+    const char *timer_argv[] = {"sleep", deadline, NULL};
+    int timer = spawn("sleep", timer_argv); /* first: there may be no memory for it later */
+    if (timer < 0) {
+        diag("spawn sleep: %s", strerror(errno));
+        return 1;
+    }
     int hogs[HOGS];
     int started = 0;
     for (; started < HOGS; started++) {
@@ -1176,13 +1165,14 @@ static int case_exhaust_memory(void)
         if (hogs[started] < 0)
             break;
     }
-    CHECK(started > 0, "spawn: %s", strerror(errno));
-    char deadline[12];
-    snprintf(deadline, sizeof(deadline), "%u", (unsigned)DEADLINE_MS);
-    const char *timer_argv[] = {"sleep", deadline, NULL};
-    int timer = spawn("sleep", timer_argv);
     int status = 0;
-    int first = started > 0 ? wait(-1, &status) : -1;
+    if (started == 0) {
+        diag("spawn: %s", strerror(errno));
+        kill(timer);
+        wait(timer, &status);
+        return 1;
+    }
+    int first = wait(-1, &status);
     if (first == timer)
         CHECK(0, "no hog ran out of memory within %u ms", (unsigned)DEADLINE_MS);
     else
@@ -1192,7 +1182,7 @@ static int case_exhaust_memory(void)
         if (hogs[i] != first)
             kill(hogs[i]);
     }
-    if (timer > 0 && first != timer) {
+    if (first != timer) {
         kill(timer);
         wait(timer, &status);
     }
