@@ -14,6 +14,13 @@
 #define PF_X 1u /* ELF program header flags */
 #define PF_W 2u
 
+static struct uvm_stats stats;
+
+const struct uvm_stats *uvm_stats(void)
+{
+    return &stats;
+}
+
 /* ---- frames and pages ---- */
 
 static struct frames *frames(void)
@@ -53,6 +60,8 @@ static int map_fresh_page(struct uvm *u, struct region *r, uint32_t va)
     }
     r->resident++;
     u->resident++;
+    stats.pages_mapped++;
+    stats.high_frames += frame >= (1ull << 32);
     return 0;
 }
 
@@ -270,6 +279,7 @@ enum uvm_fault_result uvm_fault(struct uvm *u, uint32_t va, uint32_t error_code,
         *why = "no frame left for a page on demand";
         return UVM_FAULT_NOMEM;
     }
+    stats.demand_faults++;
     return UVM_FAULT_HANDLED;
 }
 

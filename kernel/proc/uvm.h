@@ -72,6 +72,15 @@ int uvm_copy_out(struct uvm *u, uint32_t dst, const void *src, uint32_t len);
  * -PAGODA_EFAULT, or -PAGODA_E2BIG when no NUL comes within max bytes. */
 int uvm_copy_in_string(struct uvm *u, char *dst, uint32_t src, uint32_t max, uint32_t *len);
 
+/* Since boot, over every process: pages mapped, of them in frames at or above 4 GiB (PAE), and
+ * of them mapped on a fault (demand paging, stack growth). */
+struct uvm_stats {
+    uint64_t pages_mapped;
+    uint64_t high_frames;
+    uint64_t demand_faults;
+};
+const struct uvm_stats *uvm_stats(void);
+
 /* The regions, resident pages and table pages per level, for vminfo. */
 void uvm_info(const struct uvm *u, struct pagoda_vm_info *out);
 

@@ -18,9 +18,13 @@ checks the serial output:
     fallback without PAE must be visible, and the #PF report must walk the tables.
   - bad input (`bad-*`): the loader's specific message, no attempt to leave boot services, no
     kernel output, and control back in the firmware ("BdsDxe: failed to start Boot....").
+  - processes (`user-*`, `crashme-*`, `isolation-*`): the image carries programs.tar and the
+    command line names the first process (`init=usertests`, `init=crashme N SEED`,
+    `init=isolation`); the program's TAP lines (when it prints TAP) are relayed, and the run
+    passes when it says so, init exits with status 0 and QEMU exits with status 33.
 
     boot_test.py --list
-    boot_test.py CASE --bootx64 F --bootia32 F --kernel F [--log-dir DIR]
+    boot_test.py CASE --bootx64 F --bootia32 F --kernel F [--programs TAR] [--log-dir DIR]
 """
 
 import argparse
@@ -40,6 +44,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from taplib import Tap  # noqa: E402  (tests/taplib.py)
 
 BOOT_TIMEOUT = {"x64": 150, "ia32": 240}  # seconds; TCG on a shared 2-core machine
+USER_TIMEOUT = {"x64": 420, "ia32": 540}
 FAIL_TIMEOUT = {"x64": 90, "ia32": 150}
 
 RETURNED_TO_FIRMWARE = r"BdsDxe: failed to start Boot\d+[^\n]*\n"
@@ -200,6 +205,54 @@ CASES.update({
                                           "serial still has the full log")]),
 })
 
+
+# Processes: a program of the ramdisk is the first process; it prints its own TAP (usertests,
+# crashme) or a verdict line (isolation), and its exit status is the run's.
+def user(firmware, paging, init, memory="256M", tap=True, expect=()):
+    return {"kind": "user", "firmware": firmware, "memory": memory, "paging": paging,
+            "config": [f"cmdline = mode=test paging={paging} init={init}"], "tap": tap,
+            "expect": list(expect)}
+
+
+INIT_EXIT0 = (r"pagoda: init exited with status 0\n", "init exited with status 0")
+USERTESTS_PAE = (r"# usertests: process \d+, PAE paging .*NX enforced",
+                 "usertests runs under PAE with NX")
+USERTESTS_2LEVEL = (r"# usertests: process \d+, two-level paging",
+                    "usertests runs under two-level paging")
+FRAMES_BACK = (r"# usertests: \d+ of \d+ passed; free frames (\d+) at the start, \1 at the end",
+               "every frame came back once the processes were reaped")
+HIGH_USER_FRAMES = (r"^pagoda: user pages mapped: .*; user frames above 4 GiB: [1-9]\d*",
+                    "PAE at 6 GiB: user pages lived in frames above 4 GiB")
+ISOLATION_PASS = (r"^isolation: PASS: ", "isolation: both browsers killed, the reader finished")
+KILL_LINE = (r"pagoda: process \d+ \(browser\) killed: #PF Page Fault at 0x[0-9a-f]{8}",
+             "the browser's fault is one decoded kill line")
+STACKEXEC_NX = (r"pagoda: process \d+ \(stackexec\) killed: #PF .*instruction fetch",
+                "PAE: code copied to the stack is stopped by NX")
+STACKEXEC_RUNS = (r"isolation: stackexec \(pid \d+\) exited with status 0",
+                  "two-level: code copied to the stack runs (no execute-disable bit)")
+CRASHME_RUNS = (r"^ok 1 - crashme: \d+ runs from seed \d+, each ended in an exit or a kill",
+                "crashme: every run ended in an exit or a kill")
+
+CASES.update({
+    "user-x64-pae": user("x64", "pae", "usertests", expect=[USERTESTS_PAE, FRAMES_BACK]),
+    "user-x64-2level": user("x64", "2level", "usertests", expect=[USERTESTS_2LEVEL, FRAMES_BACK]),
+    "user-ia32-pae": user("ia32", "pae", "usertests", expect=[USERTESTS_PAE, FRAMES_BACK]),
+    "user-ia32-2level": user("ia32", "2level", "usertests",
+                             expect=[USERTESTS_2LEVEL, FRAMES_BACK]),
+    "user-x64-pae-6G": user("x64", "pae", "usertests", memory="6G",
+                            expect=[USERTESTS_PAE, FRAMES_BACK, HIGH_USER_FRAMES]),
+    "isolation-x64-pae": user("x64", "pae", "isolation", tap=False,
+                              expect=[ISOLATION_PASS, KILL_LINE, STACKEXEC_NX]),
+    "isolation-x64-2level": user("x64", "2level", "isolation", tap=False,
+                                 expect=[ISOLATION_PASS, KILL_LINE, STACKEXEC_RUNS]),
+    "isolation-ia32-pae": user("ia32", "pae", "isolation", tap=False,
+                               expect=[ISOLATION_PASS, KILL_LINE, STACKEXEC_NX]),
+    "isolation-ia32-2level": user("ia32", "2level", "isolation", tap=False,
+                                  expect=[ISOLATION_PASS, KILL_LINE, STACKEXEC_RUNS]),
+    "crashme-x64-pae": user("x64", "pae", "crashme 1000 1", expect=[CRASHME_RUNS]),
+    "crashme-x64-2level": user("x64", "2level", "crashme 1000 2", expect=[CRASHME_RUNS]),
+})
+
 # The rest of the RAM x firmware x disk x mode matrix (64M .. 6G, CPUs without NX/PAE) is
 # tests/matrix (suite 'matrix', not in the default run).
 
@@ -229,6 +282,10 @@ def make_image(workdir, case, args, config_lines):
     image = os.path.join(workdir, "disk.img")
     argv = ["--output", image, "--bootx64", args.bootx64, "--bootia32", args.bootia32]
     argv += ["--no-kernel"] if no_kernel else ["--kernel", kernel]
+    if case["kind"] == "user":
+        if not args.programs:
+            raise RuntimeError("this case needs --programs (programs.tar)")
+        argv += ["--programs", args.programs]
     if config_lines is None:
         argv += ["--no-config"]
     for line in config_lines or []:
@@ -343,6 +400,28 @@ def run_boot_log_case(tap, name, case, args, workdir, serial_log):
                f"stopped on {result.stopped_on!r}"])
 
 
+def run_user_case(tap, name, case, args, workdir, serial_log):
+    image = make_image(workdir, case, args, case["config"])
+    timeout = USER_TIMEOUT[case["firmware"]]
+    result, serial = boot_image(image, case, serial_log, timeout, [RETURNED_TO_FIRMWARE])
+    tap.comment(f"{name}: QEMU ran {result.seconds:.1f} s, exit status {result.exit_code}")
+    check_loader_banner(tap, serial, case["firmware"])
+    tap.check(re.search(HANDOFF, serial) is not None, "loader left boot services and jumped",
+              [] if re.search(HANDOFF, serial) else tail(serial))
+    for pattern, what in case["expect"] + [INIT_EXIT0]:
+        tap.check(re.search(pattern, serial, re.M) is not None, what,
+                  [f"expected /{pattern}/"] + tail(serial, 20))
+    if case["tap"]:
+        plan, seen, _ = relay_kernel_tap(tap, serial)
+        tap.check(plan is not None and plan == seen and seen > 0,
+                  f"the program's TAP is complete ({seen} results, plan {plan})")
+    tap.check(re.search(r"PANIC|CPU exception \d+:", serial) is None,
+              "no kernel panic and no kernel-mode exception")
+    tap.check(not result.timed_out, f"finished before the {timeout} s timeout")
+    tap.check(result.exit_code == 33, "QEMU exit status 33 (init exited with status 0)",
+              [f"exit status {result.exit_code}"] + tail(serial) if result.exit_code != 33 else [])
+
+
 def run_crash_case(tap, name, case, args, workdir, serial_log):
     image = make_image(workdir, case, args, case["config"])
     timeout = BOOT_TIMEOUT[case["firmware"]]
@@ -395,6 +474,7 @@ def main(argv=None):
     p.add_argument("--bootx64")
     p.add_argument("--bootia32")
     p.add_argument("--kernel")
+    p.add_argument("--programs", help="programs.tar, for the process cases")
     p.add_argument("--log-dir", help="keep the serial log here as CASE.serial.log")
     args = p.parse_args(argv)
     if args.list:
@@ -410,7 +490,8 @@ def main(argv=None):
         if args.log_dir:
             tap.comment(f"serial log: {serial_log}")
         runner = {"boot": run_boot_case, "boot_log": run_boot_log_case,
-                  "crash": run_crash_case, "bad": run_bad_case}[case["kind"]]
+                  "crash": run_crash_case, "bad": run_bad_case,
+                  "user": run_user_case}[case["kind"]]
         try:
             runner(tap, args.case, case, args, workdir, serial_log)
         except (OSError, RuntimeError, badelf.BadElfError) as e:
