@@ -116,7 +116,8 @@ static const char *config_apply_default(struct loader_config *config, struct con
                                         char *what)
 {
     if (!menu_action_parse(value.start, value.length, &config->default_action)) {
-        pg_snprintf(what, CONFIG_WHAT_MAX, "default must be boot, test or compare, not '%.*s'",
+        pg_snprintf(what, CONFIG_WHAT_MAX,
+                    "default must be boot, test, compare or isolation, not '%.*s'",
                     (int)(value.length > 32 ? 32 : value.length), value.start);
         return what;
     }

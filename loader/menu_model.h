@@ -11,9 +11,10 @@
 #include <stdint.h>
 
 enum menu_action {
-    MENU_ACTION_BOOT,    /* mode=boot: boot log, then halt */
-    MENU_ACTION_TEST,    /* mode=test: self-tests, TAP on COM1, QEMU exit */
-    MENU_ACTION_COMPARE, /* mode=compare: two-level vs PAE (reserved for a later issue) */
+    MENU_ACTION_BOOT,      /* mode=boot: boot log, then the first process */
+    MENU_ACTION_TEST,      /* mode=test: self-tests, TAP on COM1, QEMU exit */
+    MENU_ACTION_COMPARE,   /* mode=compare: two-level vs PAE */
+    MENU_ACTION_ISOLATION, /* mode=boot init=isolation: a buggy program dies, the rest runs on */
     MENU_ACTION_COUNT,
 };
 
@@ -45,9 +46,10 @@ enum menu_event {
 
 #define MENU_TIMEOUT_MAX        600u /* seconds */
 #define MENU_REMEMBERED_SIZE    2u   /* bytes of the NV variable: action, paging */
-#define MENU_CMDLINE_WORDS_SIZE 32u  /* " mode=compare paging=2level" and the NUL fit */
+#define MENU_CMDLINE_WORDS_SIZE 48u  /* " mode=compare paging=2level init=isolation" fits */
 
-const char *menu_action_name(enum menu_action action);  /* "boot", "test", "compare" */
+/* "boot", "test", "compare", "isolation": for pagoda.cfg's default and the log. */
+const char *menu_action_name(enum menu_action action);
 const char *menu_action_title(enum menu_action action); /* what the menu shows */
 const char *menu_paging_name(enum menu_paging paging);  /* "auto", "2level", "pae" */
 
@@ -63,9 +65,11 @@ void menu_choice_encode(struct menu_choice choice, uint8_t out[MENU_REMEMBERED_S
 int menu_choice_decode(const uint8_t *data, size_t size, struct menu_choice *choice);
 
 /*
- * Appends " mode=NAME" (if with_mode) and " paging=NAME" (if with_paging) to the NUL-terminated
- * cmdline of the given capacity, without a leading space when it was empty. Returns 0 and leaves
- * cmdline unchanged when the result would not fit.
+ * Adds the choice to the NUL-terminated cmdline of the given capacity: " mode=M" (if with_mode;
+ * for isolation also " init=isolation") and " paging=P" (if with_paging), without a leading space
+ * when it was empty. The kernel takes every word after init= as init's arguments, so an init=
+ * already on the line stays last: the words go in front of it, and the isolation choice replaces
+ * it. Returns 0 and leaves cmdline unchanged when the result would not fit.
  */
 int menu_cmdline_append(char *cmdline, size_t capacity, struct menu_choice choice, int with_mode,
                         int with_paging);

@@ -15,13 +15,13 @@ static void check_keys(void)
 
     TAP_CHECK(menu_press(&c, MENU_KEY_DOWN) == MENU_EVENT_REDRAW && c.action == MENU_ACTION_TEST,
               "Down moves from boot to test");
-    menu_press(&c, MENU_KEY_DOWN);
-    menu_press(&c, MENU_KEY_DOWN);
+    for (unsigned i = 1; i < MENU_ACTION_COUNT; i++)
+        menu_press(&c, MENU_KEY_DOWN);
     TAP_CHECK(c.action == MENU_ACTION_BOOT, "Down wraps from the last entry to the first");
     menu_press(&c, MENU_KEY_UP);
-    TAP_CHECK(c.action == MENU_ACTION_COMPARE, "Up wraps from the first entry to the last");
+    TAP_CHECK(c.action == MENU_ACTION_ISOLATION, "Up wraps from the first entry to the last");
     menu_press(&c, MENU_KEY_RIGHT);
-    TAP_CHECK(c.paging == MENU_PAGING_2LEVEL && c.action == MENU_ACTION_COMPARE,
+    TAP_CHECK(c.paging == MENU_PAGING_2LEVEL && c.action == MENU_ACTION_ISOLATION,
               "Right changes only the paging mode (auto -> 2level)");
     menu_press(&c, MENU_KEY_RIGHT);
     menu_press(&c, MENU_KEY_RIGHT);
@@ -79,6 +79,36 @@ static void check_cmdline(void)
     TAP_CHECK(menu_cmdline_append(exact, sizeof(exact), c, 1, 0) &&
                   strcmp(exact, "ab mode=boot") == 0,
               "a result that exactly fits (with its NUL) is accepted");
+
+    /* init= takes the rest of the line, so it stays last; isolation names its own. */
+    char with_init[64] = "crash=ud init=hello a b";
+    c = (struct menu_choice){MENU_ACTION_TEST, MENU_PAGING_2LEVEL};
+    TAP_CHECK(menu_cmdline_append(with_init, sizeof(with_init), c, 1, 1) &&
+                  strcmp(with_init, "crash=ud mode=test paging=2level init=hello a b") == 0,
+              "the words go in front of init= and its arguments (got '%s')", with_init);
+    strcpy(with_init, "init=hello");
+    TAP_CHECK(menu_cmdline_append(with_init, sizeof(with_init), c, 0, 1) &&
+                  strcmp(with_init, "paging=2level init=hello") == 0,
+              "a line that is only init= gets the words in front, one space between (got '%s')",
+              with_init);
+    strcpy(with_init, "x init=hello");
+    TAP_CHECK(menu_cmdline_append(with_init, sizeof(with_init), c, 0, 0) &&
+                  strcmp(with_init, "x init=hello") == 0,
+              "nothing asked: a line with init= is unchanged (got '%s')", with_init);
+    c.action = MENU_ACTION_ISOLATION;
+    strcpy(with_init, "crash=ud init=hello a");
+    TAP_CHECK(menu_cmdline_append(with_init, sizeof(with_init), c, 1, 1) &&
+                  strcmp(with_init, "crash=ud mode=boot paging=2level init=isolation") == 0,
+              "the isolation choice is mode=boot init=isolation, replacing an init= (got '%s')",
+              with_init);
+    strcpy(with_init, "");
+    TAP_CHECK(menu_cmdline_append(with_init, sizeof(with_init), c, 1, 0) &&
+                  strcmp(with_init, "mode=boot init=isolation") == 0,
+              "the isolation choice on an empty line (got '%s')", with_init);
+    strcpy(with_init, "quiet");
+    TAP_CHECK(menu_cmdline_append(with_init, sizeof(with_init), c, 0, 1) &&
+                  strcmp(with_init, "quiet paging=2level") == 0,
+              "without mode, the isolation choice adds no init= (got '%s')", with_init);
 }
 
 struct report_log {
