@@ -11,6 +11,7 @@ bool kernel_test_mode;
 
 void kernel_stop(bool failed)
 {
+    console_flush();
     if (kernel_test_mode)
         qemu_exit(failed ? QEMU_EXIT_FAIL : QEMU_EXIT_PASS);
     kprintf("pagoda: halted.\n");
