@@ -69,14 +69,19 @@ static struct stall_rate stall_rate(struct loader *ld)
 {
     struct stall_rate rate = {0, false};
     uint64_t shortest = UINT64_MAX, longest = UINT64_MAX;
+    /* No firmware timer interrupt in the middle of a sample (Stall may be called at any TPL). */
+    EFI_TPL tpl = ld->bs->RaiseTPL(TPL_HIGH_LEVEL);
     for (int round = 0; round < TSC_ROUNDS; round++) {
         uint64_t short_ticks = stall_ticks(ld, TSC_SHORT_US);
         uint64_t long_ticks = stall_ticks(ld, TSC_LONG_US);
         if (short_ticks == 0 || long_ticks == 0)
-            return rate;
+            break;
         shortest = fewer(shortest, short_ticks);
         longest = fewer(longest, long_ticks);
     }
+    ld->bs->RestoreTPL(tpl);
+    if (shortest == UINT64_MAX || longest == UINT64_MAX)
+        return rate;
     uint64_t bound = longest * (TSC_US_PER_SECOND / TSC_LONG_US);
     uint64_t difference =
         longest > shortest
