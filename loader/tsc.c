@@ -4,9 +4,10 @@
  * The rate comes from CPUID leaf 0x15 when the processor states it (lib/tsc_rate.h): no waiting
  * at all. Otherwise it is measured against the firmware's Stall() (a calibrated microsecond
  * delay), in about 3 ms where five samples of 10 ms used to cost 50 ms of every boot:
- *  - Stall() can only return late, never early: when the (virtual) CPU is descheduled or the
- *    firmware's timer interrupt runs during a sample, the sample counts too many ticks. So each
- *    length is sampled twice and the smaller count kept.
+ *  - Stall() can only return late, never early: when the (virtual) CPU is descheduled or an SMI
+ *    runs during a sample, the sample counts too many ticks. So each length is sampled twice and
+ *    the smaller count kept, at TPL_HIGH_LEVEL so that the firmware's own timer interrupt stays
+ *    out of the samples.
  *  - Every call costs a fixed number of ticks on top of its delay (entering the firmware, the
  *    timer reads: about 16 us under QEMU, 1.5% of a 1 ms sample). The rate is taken from the
  *    difference between a long and a short stall, in which that cost cancels. A disturbed short
