@@ -109,8 +109,10 @@ static void attach_framebuffer(const struct pagoda_framebuffer *fb)
     console_attach_framebuffer(&mapped);
 }
 
+/* About 200 lines at once: the screen is drawn when they are all printed, not line by line. */
 static void print_boot_log(const struct bootlog_context *ctx)
 {
+    console_hold_screen();
     bootlog_firmware(ctx);
     bootlog_cpu();
     bootlog_memory_map(ctx);
@@ -121,6 +123,7 @@ static void print_boot_log(const struct bootlog_context *ctx)
     bootlog_tsc(ctx);
     bootlog_memory_layer();
     bootlog_vm(ctx->tsc_hz);
+    console_release_screen();
 }
 
 /* The local APIC's timer still runs after the firmware: silence it through its MMIO page. */

@@ -11,6 +11,7 @@ bool kernel_stop_exits_qemu;
 
 void kernel_stop(bool failed)
 {
+    console_flush();
     if (kernel_stop_exits_qemu)
         qemu_exit(failed ? QEMU_EXIT_FAIL : QEMU_EXIT_PASS);
     kprintf("pagoda: halted.\n");

@@ -12,7 +12,7 @@
 #define SYSCTL_GATE2          (1u << 0)
 #define SYSCTL_SPEAKER        (1u << 1)
 #define SYSCTL_OUT2           (1u << 5)
-#define PIT_MAX_POLLS         50000000u /* far more than 10 ms of port reads on any machine */
+#define PIT_MAX_POLLS         50000000u /* far more than 1 ms of port reads on any machine */
 #define ACCEPT_PERMILLE       10u       /* accept up to 1% */
 
 struct attempt {
@@ -84,10 +84,18 @@ static void fail_with(struct tsc_calibration *result, const struct attempt *a)
                           : "PIT channel 2 output never rose (or was high at once): no PIT?";
 }
 
-struct tsc_calibration tsc_calibrate(void)
+static struct tsc_cpuid_regs read_cpuid(uint32_t leaf)
+{
+    struct cpuid_regs r = cpuid(leaf, 0);
+    return (struct tsc_cpuid_regs){r.eax, r.ebx, r.ecx, r.edx};
+}
+
+static struct tsc_calibration measure_on_pit(struct tsc_calibration result)
 {
     const uint32_t ticks = PIT_HZ / (1000u / TSC_CALIBRATION_MS);
-    struct tsc_calibration result = {.status = TSC_CAL_NO_PIT, .pit_ticks = ticks};
+    result.method = TSC_METHOD_PIT;
+    result.status = TSC_CAL_NO_PIT;
+    result.pit_ticks = ticks;
     struct attempt samples[TSC_CALIBRATION_SAMPLES], last = {.status = TSC_CAL_NO_PIT};
     uint32_t clean = 0;
 
@@ -127,6 +135,18 @@ struct tsc_calibration tsc_calibrate(void)
     result.polls = chosen->polls;
     result.spread_cycles = high - chosen->cycles;
     result.hz = chosen->cycles * PIT_HZ / ticks;
+    result.status = TSC_CAL_OK;
+    result.ok = true;
+    return result;
+}
+
+struct tsc_calibration tsc_calibrate(void)
+{
+    struct tsc_calibration result = {.cpuid = tsc_rate_from_cpuid(read_cpuid)};
+    if (result.cpuid.hz == 0)
+        return measure_on_pit(result);
+    result.method = TSC_METHOD_CPUID;
+    result.hz = result.cpuid.hz;
     result.status = TSC_CAL_OK;
     result.ok = true;
     return result;

@@ -266,9 +266,15 @@ void bootlog_tsc(const struct bootlog_context *ctx)
 {
     kheading("TSC");
     const struct tsc_calibration *t = ctx->tsc;
-    if (t->status == TSC_CAL_OK || t->status == TSC_CAL_NOISY) {
-        kprintf("  kernel (PIT channel 2, fastest of %u x %u ms, %u attempts): %llu kHz\n",
-                t->samples, TSC_CALIBRATION_MS, t->attempts, (unsigned long long)(t->hz / 1000));
+    if (t->method == TSC_METHOD_CPUID) {
+        kprintf("  kernel (CPUID 0x15: crystal %llu kHz x %u/%u, %s): %llu kHz\n",
+                (unsigned long long)(t->cpuid.crystal_hz / 1000), t->cpuid.numerator,
+                t->cpuid.denominator, tsc_crystal_source_name(t->cpuid.source),
+                (unsigned long long)(t->hz / 1000));
+    } else if (t->status == TSC_CAL_OK || t->status == TSC_CAL_NOISY) {
+        kprintf("  kernel (PIT channel 2, fastest of %u x %u ms, %u attempts; %s): %llu kHz\n",
+                t->samples, TSC_CALIBRATION_MS, t->attempts, t->cpuid.why,
+                (unsigned long long)(t->hz / 1000));
         kprintf("  %llu cycles +- %llu, samples spread over %llu cycles\n",
                 (unsigned long long)t->cycles, (unsigned long long)t->uncertainty,
                 (unsigned long long)t->spread_cycles);
@@ -279,7 +285,8 @@ void bootlog_tsc(const struct bootlog_context *ctx)
         console_set_color(CONSOLE_NORMAL);
     }
     if (ctx->info->loader_tsc_hz)
-        kprintf("  loader (BS->Stall): %llu kHz\n",
+        kprintf("  loader (%s): %llu kHz\n",
+                t->method == TSC_METHOD_CPUID ? "the same CPUID leaf" : "BS->Stall",
                 (unsigned long long)(ctx->info->loader_tsc_hz / 1000));
     else
         kprintf("  loader: no measurement\n");

@@ -12,6 +12,33 @@ static const uint32_t console_palette[] = {
 };
 #define CONSOLE_BACKGROUND FB_RGB(0x10, 0x14, 0x1C)
 
+static unsigned screen_holds;
+
+/* The end of every print call is a flush point, unless a burst holds the screen. */
+static void flush_screen(void)
+{
+    if (screen_holds == 0)
+        fb_flush();
+}
+
+void console_hold_screen(void)
+{
+    screen_holds++;
+}
+
+void console_release_screen(void)
+{
+    if (screen_holds)
+        screen_holds--;
+    flush_screen();
+}
+
+void console_flush(void)
+{
+    screen_holds = 0;
+    fb_flush();
+}
+
 static void console_putc(void *ctx, char c)
 {
     (void)ctx;
@@ -82,11 +109,13 @@ void console_screen_printf(enum console_color color, const char *fmt, ...)
     pg_vformat(screen_putc, 0, fmt, ap);
     console_set_color(CONSOLE_NORMAL);
     va_end(ap);
+    flush_screen();
 }
 
 void kvprintf(const char *fmt, va_list ap)
 {
     pg_vformat(console_putc, 0, fmt, ap);
+    flush_screen();
 }
 
 void kprintf(const char *fmt, ...)

@@ -33,6 +33,16 @@ __attribute__((format(printf, 2, 3))) void console_screen_printf(enum console_co
                                                                  const char *fmt, ...);
 bool console_has_screen(void);
 
+/*
+ * The framebuffer shows what was printed when each print call returns. A caller about to print a
+ * burst of lines holds the screen instead, and it is drawn once when released: the lines that
+ * scrolled away meanwhile are never drawn. Holds nest. console_flush draws now and ends every
+ * hold: the kernel calls it before it stops, so a report printed during a hold is seen.
+ */
+void console_hold_screen(void);
+void console_release_screen(void);
+void console_flush(void);
+
 /* A section title in the heading colour: "== title ==". */
 __attribute__((format(printf, 1, 2))) void kheading(const char *fmt, ...);
 

@@ -1,33 +1,35 @@
 #include "fb.h"
 
 #include "fb_pixel.h"
-#include "font/font.h"
+#include "fb_text.h"
 
-/* Wide screens get the 16x32 font so the log stays readable at 1920x1080. */
-#define FB_LARGE_FONT_MIN_WIDTH 1600u
-#define FB_TAB_WIDTH            8u
-#define FB_MARGIN_PIXELS        8u
-/* Scrolling moves the whole text area; doing it a quarter screen at a time instead of per line
- * makes a 150-line boot log ~10x cheaper (each move is megabytes, slow on uncached memory). */
-#define FB_SCROLL_FRACTION 4u
+/* The largest grid kept: 3840x2160 in the 16x32 font, or 1599 pixels wide in the 8x16 one. A
+ * bigger screen uses this many cells (top left) and leaves the rest in the background colour. */
+#define FB_MAX_COLS 240u
+#define FB_MAX_ROWS 135u
 
 static struct {
     bool ready;
     volatile uint32_t *base;
     uint32_t width, height, pitch_pixels;
     struct fb_pixel_layout layout;
-    const struct font *font;
-    unsigned cols, rows, col, row;
-    uint32_t fg, bg; /* packed pixels */
+    struct fb_text text;
 } fb;
+
+static struct fb_cell text_cells[FB_MAX_COLS * FB_MAX_ROWS];
+static struct fb_cell shown_cells[FB_MAX_COLS * FB_MAX_ROWS];
+static struct fb_dirty dirty_rows[FB_MAX_ROWS];
+static struct fb_run_cell run_cells[FB_MAX_COLS];
+#define FB_MAX_FONT_WIDTH 16u
+static uint32_t scanline[FB_MAX_COLS * FB_MAX_FONT_WIDTH];
 
 static void fill_words(volatile uint32_t *dst, uint32_t value, uint32_t count)
 {
     __asm__ volatile("rep stosl" : "+D"(dst), "+c"(count) : "a"(value) : "memory");
 }
 
-/* Forward copy, correct for scrolling up (dst below src); rep movsl avoids a byte loop. */
-static void copy_words(volatile uint32_t *dst, const volatile uint32_t *src, uint32_t count)
+/* From memory to the framebuffer: the framebuffer is only ever the destination. */
+static void copy_words(volatile uint32_t *dst, const uint32_t *src, uint32_t count)
 {
     __asm__ volatile("rep movsl" : "+D"(dst), "+S"(src), "+c"(count) : : "memory");
 }
@@ -37,35 +39,53 @@ static volatile uint32_t *pixel_at(unsigned x, unsigned y)
     return fb.base + (uint32_t)y * fb.pitch_pixels + x;
 }
 
+static void sink_write(void *ctx, uint32_t x, uint32_t y, const uint32_t *pixels, uint32_t count)
+{
+    (void)ctx;
+    copy_words(pixel_at(x, y), pixels, count);
+}
+
+static void sink_fill(void *ctx, uint32_t x, uint32_t y, uint32_t pixel, uint32_t count)
+{
+    (void)ctx;
+    fill_words(pixel_at(x, y), pixel, count);
+}
+
 enum fb_status fb_init(const struct pagoda_framebuffer *info)
 {
     enum fb_status status = fb_check(info);
     if (status != FB_READY)
         return status;
+    struct fb_grid geometry;
+    if (!fb_text_plan(info->width, info->height, FB_MAX_COLS, FB_MAX_ROWS, &geometry) ||
+        geometry.font->width > FB_MAX_FONT_WIDTH)
+        return FB_BAD_GEOMETRY;
     fb_pixel_layout_from(info, &fb.layout);
     fb.base = (volatile uint32_t *)(uintptr_t)info->base;
     fb.width = info->width;
     fb.height = info->height;
     fb.pitch_pixels = info->pitch / 4u;
-    fb.font = info->width >= FB_LARGE_FONT_MIN_WIDTH ? &font_terminus_16x32 : &font_terminus_8x16;
-    fb.cols = (fb.width - 2 * FB_MARGIN_PIXELS) / fb.font->width;
-    fb.rows = (fb.height - 2 * FB_MARGIN_PIXELS) / fb.font->height;
-    fb.col = fb.row = 0;
-    fb.ready = fb.cols > 0 && fb.rows > 0;
-    if (!fb.ready)
-        return FB_BAD_GEOMETRY;
-    fb_set_colors(FB_RGB(0xD0, 0xD0, 0xD0), FB_RGB(0x10, 0x14, 0x1C));
-    fb_clear();
+    const struct fb_text_storage storage = {
+        .text = text_cells,
+        .shown = shown_cells,
+        .dirty = dirty_rows,
+        .run = run_cells,
+        .scanline = scanline,
+    };
+    const struct fb_sink sink = {.write = sink_write, .fill = sink_fill};
+    fb_text_init(&fb.text, &geometry, &storage, &sink,
+                 fb_pixel_pack(&fb.layout, FB_RGB(0xD0, 0xD0, 0xD0)),
+                 fb_pixel_pack(&fb.layout, FB_RGB(0x10, 0x14, 0x1C)));
+    fb.ready = true;
     return FB_READY;
 }
 
 void fb_clear(void)
 {
-    if (!fb.base)
+    if (!fb.ready)
         return;
-    for (uint32_t y = 0; y < fb.height; y++)
-        fill_words(pixel_at(0, y), fb.bg, fb.width);
-    fb.col = fb.row = 0;
+    fb_text_clear(&fb.text);
+    fb_text_flush(&fb.text);
 }
 
 bool fb_ready(void)
@@ -75,85 +95,30 @@ bool fb_ready(void)
 
 void fb_set_colors(uint32_t foreground_rgb, uint32_t background_rgb)
 {
-    fb.fg = fb_pixel_pack(&fb.layout, foreground_rgb);
-    fb.bg = fb_pixel_pack(&fb.layout, background_rgb);
+    if (!fb.ready)
+        return;
+    fb_text_set_colors(&fb.text, fb_pixel_pack(&fb.layout, foreground_rgb),
+                       fb_pixel_pack(&fb.layout, background_rgb));
 }
 
 void fb_text_geometry(unsigned *cols, unsigned *rows, unsigned *font_w, unsigned *font_h)
 {
-    *cols = fb.cols;
-    *rows = fb.rows;
-    *font_w = fb.font ? fb.font->width : 0;
-    *font_h = fb.font ? fb.font->height : 0;
-}
-
-static void draw_glyph(unsigned col, unsigned row, char c)
-{
-    const struct font *font = fb.font;
-    unsigned code = (unsigned char)c;
-    if (code < font->first || code >= font->first + font->count)
-        code = '?';
-    const unsigned char *glyph =
-        font->glyphs + (code - font->first) * font->height * font->row_bytes;
-    unsigned x0 = FB_MARGIN_PIXELS + col * font->width;
-    unsigned y0 = FB_MARGIN_PIXELS + row * font->height;
-    for (unsigned y = 0; y < font->height; y++) {
-        const unsigned char *bits = glyph + y * font->row_bytes;
-        volatile uint32_t *line = pixel_at(x0, y0 + y);
-        for (unsigned x = 0; x < font->width; x++)
-            line[x] = (bits[x / 8] & (0x80u >> (x % 8))) ? fb.fg : fb.bg;
-    }
-}
-
-/* Move text rows [lines, rows) up to row 0 and clear the freed rows at the bottom. */
-static void scroll_up(unsigned lines)
-{
-    unsigned shift_pixels = lines * fb.font->height;
-    unsigned top = FB_MARGIN_PIXELS;
-    unsigned text_height = fb.rows * fb.font->height;
-    copy_words(pixel_at(0, top), pixel_at(0, top + shift_pixels),
-               (text_height - shift_pixels) * fb.pitch_pixels);
-    for (unsigned y = top + text_height - shift_pixels; y < top + text_height; y++)
-        fill_words(pixel_at(0, y), fb.bg, fb.width);
-}
-
-static void new_line(void)
-{
-    fb.col = 0;
-    if (fb.row + 1 < fb.rows) {
-        fb.row++;
-        return;
-    }
-    unsigned lines = fb.rows / FB_SCROLL_FRACTION;
-    if (lines == 0)
-        lines = 1;
-    scroll_up(lines);
-    fb.row = fb.rows - lines;
+    *cols = fb.ready ? fb.text.g.cols : 0;
+    *rows = fb.ready ? fb.text.g.rows : 0;
+    *font_w = fb.ready ? fb.text.g.font->width : 0;
+    *font_h = fb.ready ? fb.text.g.font->height : 0;
 }
 
 void fb_putc(char c)
 {
-    if (!fb.ready)
-        return;
-    switch (c) {
-    case '\n':
-        new_line();
-        return;
-    case '\r':
-        fb.col = 0;
-        return;
-    case '\t':
-        do
-            fb_putc(' ');
-        while (fb.col % FB_TAB_WIDTH != 0);
-        return;
-    default:
-        break;
-    }
-    if (fb.col >= fb.cols)
-        new_line();
-    draw_glyph(fb.col, fb.row, c);
-    fb.col++;
+    if (fb.ready)
+        fb_text_putc(&fb.text, c);
+}
+
+void fb_flush(void)
+{
+    if (fb.ready)
+        fb_text_flush(&fb.text);
 }
 
 bool fb_probe_pixel(unsigned x, unsigned y, uint32_t rgb, uint32_t *written, uint32_t *read)

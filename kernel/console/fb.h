@@ -1,5 +1,5 @@
 /* Text console on the GOP framebuffer the loader found (kernel/main.c maps it first and passes the
- * mapped address as base). */
+ * mapped address as base). The text lives in memory (fb_text.h); pixels are only ever written. */
 #ifndef PAGODA_FB_H
 #define PAGODA_FB_H
 
@@ -11,9 +11,12 @@
 
 enum fb_status fb_init(const struct pagoda_framebuffer *fb);
 bool fb_ready(void);
-/* Clears the screen to the background colour and puts the cursor top left. */
+/* Clears the screen to the background colour (at once) and puts the cursor top left. */
 void fb_clear(void);
+/* Into the text only: the screen shows it after the next fb_flush. */
 void fb_putc(char c);
+/* Draw the cells whose text changed since the screen last showed it. */
+void fb_flush(void);
 void fb_set_colors(uint32_t foreground_rgb, uint32_t background_rgb);
 /* Text grid and font size, for the boot log. */
 void fb_text_geometry(unsigned *cols, unsigned *rows, unsigned *font_w, unsigned *font_h);

@@ -215,10 +215,17 @@ static enum ktest_result test_tsc_monotonic(struct ktest_context *ctx)
 static enum ktest_result test_tsc_calibration(struct ktest_context *ctx)
 {
     uint64_t mine = calibration->hz, loader = ctx->info->loader_tsc_hz;
-    ktest_diag("kernel %llu kHz (fastest of %u clean samples in %u attempts, spread %llu cycles), "
-               "loader %llu kHz",
-               (unsigned long long)(mine / 1000), calibration->samples, calibration->attempts,
-               (unsigned long long)calibration->spread_cycles, (unsigned long long)(loader / 1000));
+    if (calibration->method == TSC_METHOD_CPUID)
+        ktest_diag("kernel %llu kHz (CPUID 0x15, %s), loader %llu kHz",
+                   (unsigned long long)(mine / 1000),
+                   tsc_crystal_source_name(calibration->cpuid.source),
+                   (unsigned long long)(loader / 1000));
+    else
+        ktest_diag("kernel %llu kHz (PIT: fastest of %u clean samples in %u attempts, spread %llu "
+                   "cycles), loader %llu kHz",
+                   (unsigned long long)(mine / 1000), calibration->samples, calibration->attempts,
+                   (unsigned long long)calibration->spread_cycles,
+                   (unsigned long long)(loader / 1000));
     if (mine && loader) {
         uint64_t diff = mine > loader ? mine - loader : loader - mine;
         /* Not a failure: the loader's Stall-based number is the one more easily disturbed. */
@@ -363,7 +370,7 @@ static const struct ktest selftests[] = {
     {"framebuffer pixel reads back", test_framebuffer_pixel},
     {"RSDP checksum", test_rsdp_checksum},
     {"TSC stamps monotonic across phases", test_tsc_monotonic},
-    {"TSC calibrated against PIT channel 2", test_tsc_calibration},
+    {"TSC rate from CPUID 0x15 or PIT channel 2", test_tsc_calibration},
     {"int3 is caught and execution resumes", test_int3_resumes},
     {"ud2 is caught through the expect-fault hook", test_ud2_expected},
     {"fault probes read and write when nothing faults", test_probe_without_fault},
