@@ -372,7 +372,8 @@ heap_free_list_damaged(const struct heap_class *c, uintptr_t object, uint32_t li
 }
 
 /* Debug mode: the poison of a free object, past its link and tag. */
-static void heap_check_poison(const struct heap_class *c, uintptr_t object, const char *when)
+__attribute__((noinline)) static void heap_check_poison(const struct heap_class *c,
+                                                        uintptr_t object, const char *when)
 {
     const uint8_t *bytes = (const uint8_t *)object;
     for (uint32_t i = HEAP_FREE_HEADER; i < c->size; i++)
@@ -406,7 +407,7 @@ static void heap_partial_remove(struct heap_class *c, struct heap *h, uint32_t s
 }
 
 /* A slab for class index ci with a free object, on the partial list; or HEAP_NONE. */
-static uint32_t heap_slab_new(struct heap *h, uint32_t ci)
+__attribute__((noinline)) static uint32_t heap_slab_new(struct heap *h, uint32_t ci)
 {
     struct heap_class *c = &h->cls[ci];
     uint32_t slab = c->spare;
@@ -427,17 +428,23 @@ static uint32_t heap_slab_new(struct heap *h, uint32_t ci)
     return slab;
 }
 
-static void heap_fill_small_redzone(const struct heap_class *c, uintptr_t object, size_t size)
+__attribute__((noinline)) static void heap_fill_small_redzone(const struct heap_class *c,
+                                                              uintptr_t object, size_t size)
 {
     memset((uint8_t *)object + size, HEAP_REDZONE_BYTE, c->size - 4u - size);
     heap_words(object)[c->size / 4u - 1u] = (uint32_t)size ^ HEAP_SIZE_KEY;
 }
 
-static void *heap_slab_alloc(struct heap *h, uint32_t ci, size_t size)
+/*
+ * The object allocation itself. Inlined twice, with debug a constant, so the plain path carries
+ * none of the debug checks; everything rare (a new slab, a panic) is out of line.
+ */
+__attribute__((always_inline)) static inline void *heap_slab_alloc(struct heap *h, uint32_t ci,
+                                                                   size_t size, bool debug)
 {
     struct heap_class *c = &h->cls[ci];
     uint32_t slab = c->partial;
-    if (slab == HEAP_NONE) {
+    if (__builtin_expect(slab == HEAP_NONE, 0)) {
         slab = heap_slab_new(h, ci);
         if (slab == HEAP_NONE)
             return NULL;
@@ -449,9 +456,10 @@ static void *heap_slab_alloc(struct heap *h, uint32_t ci, size_t size)
     if (index != HEAP_NO_OBJECT) {
         object = base + index * c->size;
         uint32_t link = heap_words(object)[0], tag = heap_words(object)[1];
-        if (tag != heap_free_tag(object) || (link != HEAP_NO_OBJECT && link >= s->carved))
+        if (__builtin_expect(
+                tag != heap_free_tag(object) || (link != HEAP_NO_OBJECT && link >= s->carved), 0))
             heap_free_list_damaged(c, object, link, tag);
-        if (heap_debug(h))
+        if (debug)
             heap_check_poison(c, object, "by kmalloc");
         s->free_head = (uint16_t)link;
     } else {
@@ -460,19 +468,19 @@ static void *heap_slab_alloc(struct heap *h, uint32_t ci, size_t size)
     }
     /* Only a free object carries the tag: kfree then finds it only on a double free. */
     heap_words(object)[1] = 0;
-    if (++s->in_use == c->objects)
+    if (__builtin_expect(++s->in_use == c->objects, 0))
         heap_partial_remove(c, h, slab);
     if (++c->in_use > c->peak_in_use)
         c->peak_in_use = c->in_use;
     c->allocs++;
-    if (heap_debug(h))
+    if (debug)
         heap_fill_small_redzone(c, object, size);
     return (void *)object;
 }
 
 /* Whether object index is on the slab's free list (the list is bounded and checked as walked). */
-static bool heap_on_free_list(const struct heap *h, const struct heap_class *c, uint32_t slab,
-                              uint32_t index)
+__attribute__((noinline)) static bool
+heap_on_free_list(const struct heap *h, const struct heap_class *c, uint32_t slab, uint32_t index)
 {
     const struct heap_page *s = &h->pages[slab];
     uintptr_t base = heap_page_va(h, slab);
@@ -487,7 +495,8 @@ static bool heap_on_free_list(const struct heap *h, const struct heap_class *c, 
 }
 
 /* Debug mode: the size word and the redzone bytes of small object at object, class ci. */
-static void heap_check_small_redzone(const struct heap *h, uint32_t ci, uintptr_t object)
+__attribute__((noinline)) static void heap_check_small_redzone(const struct heap *h, uint32_t ci,
+                                                               uintptr_t object)
 {
     const struct heap_class *c = &h->cls[ci];
     uint32_t word = heap_words(object)[c->size / 4u - 1u];
@@ -505,7 +514,46 @@ static void heap_check_small_redzone(const struct heap *h, uint32_t ci, uintptr_
                   heap_addr(object), size, c->size, i, bytes[i], HEAP_REDZONE_BYTE);
 }
 
-static void heap_slab_empty(struct heap *h, struct heap_class *c, uint32_t slab)
+/* Debug mode, before a kfree: the redzone, and if the slab is about to empty, every poison. */
+__attribute__((noinline)) static void heap_debug_before_free(struct heap *h, uint32_t slab,
+                                                             uintptr_t a)
+{
+    const struct heap_page *s = &h->pages[slab];
+    const struct heap_class *c = &h->cls[s->class_index];
+    uintptr_t base = heap_page_va(h, slab);
+    heap_check_small_redzone(h, s->class_index, a);
+    if (s->in_use == 1) {
+        /* The slab empties: check every other free object while it is still ours. */
+        uint32_t at = s->free_head;
+        for (uint32_t steps = 0; at != HEAP_NO_OBJECT && at < s->carved && steps < c->objects;
+             steps++, at = heap_words(base + at * c->size)[0])
+            heap_check_poison(c, base + at * c->size, "when its slab emptied");
+    }
+    memset((uint8_t *)a, HEAP_POISON_BYTE, c->size);
+}
+
+/* Why a (in the slab at base, class c) is not an object that may be freed; then panics. */
+__attribute__((noinline, noreturn)) static void heap_bad_slab_free(const struct heap_class *c,
+                                                                   uintptr_t base, uintptr_t a,
+                                                                   uint32_t index, uint32_t carved)
+{
+    uintptr_t object = base + index * c->size;
+    if (index >= c->objects)
+        panic("heap: kfree(0x%lx): past the last object of the %u B slab at 0x%lx", heap_addr(a),
+              c->size, heap_addr(base));
+    if (object != a)
+        panic("heap: kfree(0x%lx): not the start of an object: %u bytes into the %u B object "
+              "at 0x%lx",
+              heap_addr(a), (uint32_t)(a - object), c->size, heap_addr(object));
+    if (index >= carved)
+        panic("heap: kfree(0x%lx): %u B object not allocated (double kfree?)", heap_addr(a),
+              c->size);
+    panic("heap: double kfree of 0x%lx (%u B object, already on its slab's free list)",
+          heap_addr(a), c->size);
+}
+
+__attribute__((noinline)) static void heap_slab_empty(struct heap *h, struct heap_class *c,
+                                                      uint32_t slab)
 {
     heap_partial_remove(c, h, slab);
     if (c->spare == HEAP_NONE) {
@@ -520,47 +568,30 @@ static void heap_slab_empty(struct heap *h, struct heap_class *c, uint32_t slab)
     heap_run_free(h, slab, c->pages);
 }
 
-static void heap_slab_free(struct heap *h, uint32_t slab, uintptr_t a)
+/* kfree of a pointer into a slab; inlined twice like heap_slab_alloc. */
+__attribute__((always_inline)) static inline void heap_slab_free(struct heap *h, uint32_t slab,
+                                                                 uintptr_t a, bool debug)
 {
     struct heap_page *s = &h->pages[slab];
     struct heap_class *c = &h->cls[s->class_index];
     uintptr_t base = heap_page_va(h, slab);
-    uint32_t within = (uint32_t)(a - base);
-    uint32_t index = (uint32_t)(((uint64_t)within * c->reciprocal) >> 32);
-    if (index >= c->objects)
-        panic("heap: kfree(0x%lx): past the last object of the %u B slab at 0x%lx", heap_addr(a),
-              c->size, heap_addr(base));
-    uintptr_t object = base + index * c->size;
-    if (object != a)
-        panic("heap: kfree(0x%lx): not the start of an object: %u bytes into the %u B object "
-              "at 0x%lx",
-              heap_addr(a), (uint32_t)(a - object), c->size, heap_addr(object));
-    if (index >= s->carved)
-        panic("heap: kfree(0x%lx): %u B object not allocated (double kfree?)", heap_addr(a),
-              c->size);
-    if (heap_words(a)[1] == heap_free_tag(a) && heap_on_free_list(h, c, slab, index))
-        panic("heap: double kfree of 0x%lx (%u B object, already on its slab's free list)",
-              heap_addr(a), c->size);
-    if (heap_debug(h)) {
-        heap_check_small_redzone(h, s->class_index, a);
-        if (s->in_use == 1) {
-            /* The slab empties: check every other free object while it is still ours. */
-            uint32_t at = s->free_head;
-            for (uint32_t steps = 0; at != HEAP_NO_OBJECT && at < s->carved && steps < c->objects;
-                 steps++, at = heap_words(base + at * c->size)[0])
-                heap_check_poison(c, base + at * c->size, "when its slab emptied");
-        }
-        memset((uint8_t *)a, HEAP_POISON_BYTE, c->size);
-    }
+    uint32_t index = (uint32_t)(((uint64_t)(uint32_t)(a - base) * c->reciprocal) >> 32);
+    if (__builtin_expect(index >= s->carved || base + index * c->size != a, 0))
+        heap_bad_slab_free(c, base, a, index, s->carved);
+    if (__builtin_expect(heap_words(a)[1] == heap_free_tag(a), 0) &&
+        heap_on_free_list(h, c, slab, index))
+        heap_bad_slab_free(c, base, a, index, s->carved);
+    if (debug)
+        heap_debug_before_free(h, slab, a);
     heap_words(a)[0] = s->free_head;
     heap_words(a)[1] = heap_free_tag(a);
     s->free_head = (uint16_t)index;
-    if (s->in_use == c->objects)
+    if (__builtin_expect(s->in_use == c->objects, 0))
         heap_partial_push(c, h, slab);
     s->in_use--;
     c->in_use--;
     c->frees++;
-    if (s->in_use == 0)
+    if (__builtin_expect(s->in_use == 0, 0))
         heap_slab_empty(h, c, slab);
 }
 
@@ -616,12 +647,17 @@ static void heap_large_free(struct heap *h, uint32_t first)
 void *heap_alloc(struct heap *h, size_t size)
 {
     void *p;
-    size_t extra = heap_debug(h) ? HEAP_REDZONE : 0;
-    if (size <= HEAP_SMALL_MAX - extra)
-        p = heap_slab_alloc(h, h->class_of[(size + extra + 15u) >> 4], size);
-    else
+    if (__builtin_expect(!heap_debug(h), 1)) {
+        if (__builtin_expect(size <= HEAP_SMALL_MAX, 1))
+            p = heap_slab_alloc(h, h->class_of[(size + 15u) >> 4], size, false);
+        else
+            p = heap_large_alloc(h, size);
+    } else if (size <= HEAP_SMALL_MAX - HEAP_REDZONE) {
+        p = heap_slab_alloc(h, h->class_of[(size + HEAP_REDZONE + 15u) >> 4], size, true);
+    } else {
         p = heap_large_alloc(h, size);
-    if (p == NULL)
+    }
+    if (__builtin_expect(p == NULL, 0))
         h->failed_allocs++;
     return p;
 }
@@ -634,40 +670,52 @@ void *heap_zalloc(struct heap *h, size_t size)
     return p;
 }
 
-void heap_free(struct heap *h, void *ptr)
+/* Everything kfree meets that is not a slab object: NULL, large blocks, bad pointers. */
+__attribute__((noinline)) static void heap_free_other(struct heap *h, uintptr_t a)
 {
-    if (ptr == NULL)
+    if (a == 0)
         return;
-    uintptr_t a = (uintptr_t)ptr;
     uintptr_t offset = a - h->data_start;
     if (a < h->data_start || offset >= ((uintptr_t)h->frontier << HEAP_PAGE_SHIFT))
         heap_bad_free(h, a);
     uint32_t page = (uint32_t)(offset >> HEAP_PAGE_SHIFT);
     const struct heap_page *p = &h->pages[page];
-    switch (p->kind) {
-    case HEAP_PAGE_SLAB:
-        heap_slab_free(h, page, a);
+    if (p->kind == HEAP_PAGE_LARGE && (a & (HEAP_PAGE_BYTES - 1)) == 0) {
+        heap_large_free(h, page);
         return;
-    case HEAP_PAGE_SLAB_TAIL:
-        heap_slab_free(h, p->span, a);
-        return;
-    case HEAP_PAGE_LARGE:
-        if ((a & (HEAP_PAGE_BYTES - 1)) == 0) {
-            heap_large_free(h, page);
-            return;
-        }
-        break;
-    case HEAP_PAGE_LARGE_TAIL:
-        page = p->span;
-        break;
-    default:
+    }
+    if (p->kind != HEAP_PAGE_LARGE && p->kind != HEAP_PAGE_LARGE_TAIL)
         panic("heap: kfree(0x%lx): not allocated: heap page %u is free (double kfree?)",
               heap_addr(a), page);
-    }
+    if (p->kind == HEAP_PAGE_LARGE_TAIL)
+        page = p->span;
     panic("heap: kfree(0x%lx): inside the large block at 0x%lx (%u bytes, %u pages), not its "
           "start",
           heap_addr(a), heap_addr(heap_page_va(h, page)), h->pages[page].requested,
           h->pages[page].span);
+}
+
+void heap_free(struct heap *h, void *ptr)
+{
+    uintptr_t a = (uintptr_t)ptr;
+    /* Unsigned: a pointer below the data pages (NULL too) wraps to a huge offset. */
+    uintptr_t offset = a - h->data_start;
+    if (__builtin_expect(offset < ((uintptr_t)h->frontier << HEAP_PAGE_SHIFT), 1)) {
+        uint32_t page = (uint32_t)(offset >> HEAP_PAGE_SHIFT);
+        const struct heap_page *p = &h->pages[page];
+        if (p->kind == HEAP_PAGE_SLAB_TAIL)
+            page = p->span;
+        else if (p->kind != HEAP_PAGE_SLAB)
+            page = HEAP_NONE;
+        if (__builtin_expect(page != HEAP_NONE, 1)) {
+            if (__builtin_expect(!heap_debug(h), 1))
+                heap_slab_free(h, page, a, false);
+            else
+                heap_slab_free(h, page, a, true);
+            return;
+        }
+    }
+    heap_free_other(h, a);
 }
 
 uint32_t heap_trim(struct heap *h)
