@@ -9,7 +9,7 @@
  */
 #include "heap.h"
 
-#include "fmt.h"
+#include "audit.h"
 #include "pg_string.h"
 #include "../panic.h"
 
@@ -816,32 +816,16 @@ void kfree(void *ptr)
 
 /* ---- audit ---- */
 
-struct heap_audit_ctx {
-    char *msg;
-    size_t msg_size;
-};
-
-__attribute__((format(printf, 2, 3))) static bool heap_audit_fail(struct heap_audit_ctx *a,
-                                                                  const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (a->msg && a->msg_size)
-        pg_vsnprintf(a->msg, a->msg_size, fmt, ap);
-    va_end(ap);
-    return false;
-}
-
 /* A run's other pages: each of kind tail_kind pointing at first (free runs: only the last). */
-static bool heap_audit_tails(struct heap_audit_ctx *a, const struct heap *h, uint32_t first,
+static bool heap_audit_tails(struct mem_audit *a, const struct heap *h, uint32_t first,
                              uint32_t pages, uint8_t tail_kind)
 {
     for (uint32_t i = first + 1; i < first + pages; i++) {
         const struct heap_page *p = &h->pages[i];
         bool must_point_back = tail_kind != HEAP_PAGE_FREE_INNER || i + 1 == first + pages;
         if (p->kind != tail_kind || (must_point_back && p->span != first))
-            return heap_audit_fail(a, "heap: page %u (kind %u, span %u) is not a tail of run %u", i,
-                                   p->kind, p->span, first);
+            return mem_audit_fail(a, "heap: page %u (kind %u, span %u) is not a tail of run %u", i,
+                                  p->kind, p->span, first);
     }
     return true;
 }
@@ -855,50 +839,50 @@ struct heap_audit_counts {
 
 #define HEAP_MAX_OBJECTS 256u /* 16 B objects in one page: the most any slab holds */
 
-static bool heap_audit_slab(struct heap_audit_ctx *a, const struct heap *h, uint32_t slab,
+static bool heap_audit_slab(struct mem_audit *a, const struct heap *h, uint32_t slab,
                             struct heap_audit_counts *n)
 {
     const struct heap_page *s = &h->pages[slab];
     uintptr_t base = heap_page_va(h, slab);
     if (s->class_index >= HEAP_CLASS_COUNT)
-        return heap_audit_fail(a, "heap: slab at 0x%lx: class %u", heap_addr(base), s->class_index);
+        return mem_audit_fail(a, "heap: slab at 0x%lx: class %u", heap_addr(base), s->class_index);
     const struct heap_class *c = &h->cls[s->class_index];
     if (s->span != c->pages)
-        return heap_audit_fail(a, "heap: %u B slab at 0x%lx: %u pages, its class has %u", c->size,
-                               heap_addr(base), s->span, c->pages);
+        return mem_audit_fail(a, "heap: %u B slab at 0x%lx: %u pages, its class has %u", c->size,
+                              heap_addr(base), s->span, c->pages);
     if (!heap_audit_tails(a, h, slab, s->span, HEAP_PAGE_SLAB_TAIL))
         return false;
     if (s->carved > c->objects || s->in_use > s->carved)
-        return heap_audit_fail(a, "heap: %u B slab at 0x%lx: %u in use, %u carved of %u", c->size,
-                               heap_addr(base), s->in_use, s->carved, c->objects);
+        return mem_audit_fail(a, "heap: %u B slab at 0x%lx: %u in use, %u carved of %u", c->size,
+                              heap_addr(base), s->in_use, s->carved, c->objects);
     uint32_t seen[HEAP_MAX_OBJECTS / 32] = {0};
     uint32_t free_count = 0;
     for (uint32_t at = s->free_head; at != HEAP_NO_OBJECT;) {
         uintptr_t object = base + at * c->size;
         if (at >= s->carved || (seen[at >> 5] & (1u << (at & 31))) != 0)
-            return heap_audit_fail(a,
-                                   "heap: %u B slab at 0x%lx: free list reaches object %u "
-                                   "twice or past the %u carved",
-                                   c->size, heap_addr(base), at, s->carved);
+            return mem_audit_fail(a,
+                                  "heap: %u B slab at 0x%lx: free list reaches object %u "
+                                  "twice or past the %u carved",
+                                  c->size, heap_addr(base), at, s->carved);
         seen[at >> 5] |= 1u << (at & 31);
         free_count++;
         if (heap_words(object)[1] != heap_free_tag(object))
-            return heap_audit_fail(a, "heap: %u B object at 0x%lx is free but its tag is 0x%08x",
-                                   c->size, heap_addr(object), heap_words(object)[1]);
+            return mem_audit_fail(a, "heap: %u B object at 0x%lx is free but its tag is 0x%08x",
+                                  c->size, heap_addr(object), heap_words(object)[1]);
         if (heap_debug(h)) {
             const uint8_t *bytes = (const uint8_t *)object;
             for (uint32_t i = HEAP_FREE_HEADER; i < c->size; i++)
                 if (bytes[i] != HEAP_POISON_BYTE)
-                    return heap_audit_fail(a,
-                                           "heap: free %u B object at 0x%lx: byte +%u is "
-                                           "0x%02x, not poison",
-                                           c->size, heap_addr(object), i, bytes[i]);
+                    return mem_audit_fail(a,
+                                          "heap: free %u B object at 0x%lx: byte +%u is "
+                                          "0x%02x, not poison",
+                                          c->size, heap_addr(object), i, bytes[i]);
         }
         at = heap_words(object)[0];
     }
     if (free_count + s->in_use != s->carved)
-        return heap_audit_fail(a, "heap: %u B slab at 0x%lx: %u free + %u in use != %u carved",
-                               c->size, heap_addr(base), free_count, s->in_use, s->carved);
+        return mem_audit_fail(a, "heap: %u B slab at 0x%lx: %u free + %u in use != %u carved",
+                              c->size, heap_addr(base), free_count, s->in_use, s->carved);
     n->in_use[s->class_index] += s->in_use;
     n->slabs[s->class_index]++;
     n->slab_pages += s->span;
@@ -909,7 +893,7 @@ static bool heap_audit_slab(struct heap_audit_ctx *a, const struct heap *h, uint
     return true;
 }
 
-static bool heap_audit_large(struct heap_audit_ctx *a, const struct heap *h, uint32_t first,
+static bool heap_audit_large(struct mem_audit *a, const struct heap *h, uint32_t first,
                              struct heap_audit_counts *n)
 {
     const struct heap_page *p = &h->pages[first];
@@ -919,8 +903,8 @@ static bool heap_audit_large(struct heap_audit_ctx *a, const struct heap *h, uin
         return false;
     if (need <= HEAP_SMALL_MAX || need > (uint64_t)p->span << HEAP_PAGE_SHIFT ||
         need <= (uint64_t)(p->span - 1) << HEAP_PAGE_SHIFT)
-        return heap_audit_fail(a, "heap: large block at 0x%lx: %u bytes in %u pages",
-                               heap_addr(heap_page_va(h, first)), p->requested, p->span);
+        return mem_audit_fail(a, "heap: large block at 0x%lx: %u bytes in %u pages",
+                              heap_addr(heap_page_va(h, first)), p->requested, p->span);
     n->large_in_use++;
     n->large_pages += p->span;
     n->large_bytes += p->requested;
@@ -928,20 +912,19 @@ static bool heap_audit_large(struct heap_audit_ctx *a, const struct heap *h, uin
 }
 
 /* The data pages below the frontier, run by run. */
-static bool heap_audit_runs(struct heap_audit_ctx *a, const struct heap *h,
-                            struct heap_audit_counts *n)
+static bool heap_audit_runs(struct mem_audit *a, const struct heap *h, struct heap_audit_counts *n)
 {
     bool previous_free = false;
     for (uint32_t i = 0; i < h->frontier;) {
         const struct heap_page *p = &h->pages[i];
         if (p->span == 0 || p->span > h->frontier - i)
-            return heap_audit_fail(a, "heap: run at page %u: %u pages, past the frontier %u", i,
-                                   p->span, h->frontier);
+            return mem_audit_fail(a, "heap: run at page %u: %u pages, past the frontier %u", i,
+                                  p->span, h->frontier);
         bool ok;
         switch (p->kind) {
         case HEAP_PAGE_FREE:
             if (previous_free)
-                return heap_audit_fail(a, "heap: free runs before page %u and at it not merged", i);
+                return mem_audit_fail(a, "heap: free runs before page %u and at it not merged", i);
             ok = heap_audit_tails(a, h, i, p->span, HEAP_PAGE_FREE_INNER);
             n->free_runs++;
             n->free_pages += p->span;
@@ -953,8 +936,7 @@ static bool heap_audit_runs(struct heap_audit_ctx *a, const struct heap *h,
             ok = heap_audit_large(a, h, i, n);
             break;
         default:
-            return heap_audit_fail(a, "heap: page %u: kind %u where a run should start", i,
-                                   p->kind);
+            return mem_audit_fail(a, "heap: page %u: kind %u where a run should start", i, p->kind);
         }
         if (!ok)
             return false;
@@ -962,36 +944,36 @@ static bool heap_audit_runs(struct heap_audit_ctx *a, const struct heap *h,
         i += p->span;
     }
     if (previous_free)
-        return heap_audit_fail(a, "heap: a free run reaches the frontier %u", h->frontier);
+        return mem_audit_fail(a, "heap: a free run reaches the frontier %u", h->frontier);
     return true;
 }
 
-static bool heap_audit_bins(struct heap_audit_ctx *a, const struct heap *h,
+static bool heap_audit_bins(struct mem_audit *a, const struct heap *h,
                             const struct heap_audit_counts *n)
 {
     uint32_t listed = 0;
     for (uint32_t b = 0; b < HEAP_RUN_BINS; b++) {
         bool bit = (h->bin_map[b >> 5] & (1u << (b & 31))) != 0;
         if (bit != (h->bin_head[b] != HEAP_NONE))
-            return heap_audit_fail(a, "heap: bin %u: map bit %u, head %u", b, bit, h->bin_head[b]);
+            return mem_audit_fail(a, "heap: bin %u: map bit %u, head %u", b, bit, h->bin_head[b]);
         uint32_t prev = HEAP_NONE;
         for (uint32_t at = h->bin_head[b]; at != HEAP_NONE; at = h->pages[at].next) {
             if (at >= h->frontier || h->pages[at].kind != HEAP_PAGE_FREE ||
                 heap_bin_of(h->pages[at].span) != b || h->pages[at].prev != prev ||
                 ++listed > n->free_runs)
-                return heap_audit_fail(a, "heap: bin %u lists page %u wrongly", b, at);
+                return mem_audit_fail(a, "heap: bin %u lists page %u wrongly", b, at);
             prev = at;
         }
     }
     if (listed != n->free_runs || n->free_runs != h->free_runs || n->free_pages != h->free_pages)
-        return heap_audit_fail(a,
-                               "heap: %u free runs of %u pages, bins list %u, counters say "
-                               "%u runs of %u pages",
-                               n->free_runs, n->free_pages, listed, h->free_runs, h->free_pages);
+        return mem_audit_fail(a,
+                              "heap: %u free runs of %u pages, bins list %u, counters say "
+                              "%u runs of %u pages",
+                              n->free_runs, n->free_pages, listed, h->free_runs, h->free_pages);
     return true;
 }
 
-static bool heap_audit_classes(struct heap_audit_ctx *a, const struct heap *h,
+static bool heap_audit_classes(struct mem_audit *a, const struct heap *h,
                                const struct heap_audit_counts *n)
 {
     for (uint32_t ci = 0; ci < HEAP_CLASS_COUNT; ci++) {
@@ -1002,8 +984,8 @@ static bool heap_audit_classes(struct heap_audit_ctx *a, const struct heap *h,
             if (at >= h->frontier || s->kind != HEAP_PAGE_SLAB || s->class_index != ci ||
                 s->in_use == 0 || s->in_use >= c->objects || s->prev != prev ||
                 ++listed > n->partial[ci])
-                return heap_audit_fail(a, "heap: %u B class: partial list holds page %u wrongly",
-                                       c->size, at);
+                return mem_audit_fail(a, "heap: %u B class: partial list holds page %u wrongly",
+                                      c->size, at);
             prev = at;
         }
         bool spare_ok = c->spare == HEAP_NONE ? n->empty[ci] == 0
@@ -1012,32 +994,32 @@ static bool heap_audit_classes(struct heap_audit_ctx *a, const struct heap *h,
                                                     h->pages[c->spare].class_index == ci &&
                                                     h->pages[c->spare].in_use == 0;
         if (listed != n->partial[ci] || !spare_ok)
-            return heap_audit_fail(a,
-                                   "heap: %u B class: %u partial slabs listed of %u, %u empty, "
-                                   "spare %u",
-                                   c->size, listed, n->partial[ci], n->empty[ci], c->spare);
+            return mem_audit_fail(a,
+                                  "heap: %u B class: %u partial slabs listed of %u, %u empty, "
+                                  "spare %u",
+                                  c->size, listed, n->partial[ci], n->empty[ci], c->spare);
         if (c->in_use != n->in_use[ci] || c->slabs != n->slabs[ci] || c->in_use > c->peak_in_use ||
             c->frees + c->in_use != c->allocs)
-            return heap_audit_fail(a,
-                                   "heap: %u B class counts %u in use in %u slabs, the slabs "
-                                   "say %u in %u",
-                                   c->size, c->in_use, c->slabs, n->in_use[ci], n->slabs[ci]);
+            return mem_audit_fail(a,
+                                  "heap: %u B class counts %u in use in %u slabs, the slabs "
+                                  "say %u in %u",
+                                  c->size, c->in_use, c->slabs, n->in_use[ci], n->slabs[ci]);
     }
     return true;
 }
 
 bool heap_audit(const struct heap *h, char *msg, size_t msg_size)
 {
-    struct heap_audit_ctx a = {.msg = msg, .msg_size = msg_size};
+    struct mem_audit a = {.msg = msg, .msg_size = msg_size};
     if (msg && msg_size)
         msg[0] = '\0';
     if (h->frontier > h->data_pages || h->descriptor_backed > h->descriptor_pages ||
         h->descriptor_backed < heap_descriptor_pages_for(h->frontier))
-        return heap_audit_fail(&a,
-                               "heap: frontier %u of %u data pages with %u of %u descriptor "
-                               "pages backed",
-                               h->frontier, h->data_pages, h->descriptor_backed,
-                               h->descriptor_pages);
+        return mem_audit_fail(&a,
+                              "heap: frontier %u of %u data pages with %u of %u descriptor "
+                              "pages backed",
+                              h->frontier, h->data_pages, h->descriptor_backed,
+                              h->descriptor_pages);
     struct heap_audit_counts n;
     memset(&n, 0, sizeof n);
     if (!heap_audit_runs(&a, h, &n) || !heap_audit_bins(&a, h, &n) ||
@@ -1046,14 +1028,14 @@ bool heap_audit(const struct heap *h, char *msg, size_t msg_size)
     if (n.slab_pages != h->slab_pages || n.large_in_use != h->large_in_use ||
         n.large_pages != h->large_pages || n.large_bytes != h->large_bytes ||
         h->large_allocs != h->large_frees + h->large_in_use)
-        return heap_audit_fail(&a,
-                               "heap: counters say %u slab pages, %u large blocks in %u pages; "
-                               "the runs say %u, %u in %u",
-                               h->slab_pages, h->large_in_use, h->large_pages, n.slab_pages,
-                               n.large_in_use, n.large_pages);
+        return mem_audit_fail(&a,
+                              "heap: counters say %u slab pages, %u large blocks in %u pages; "
+                              "the runs say %u, %u in %u",
+                              h->slab_pages, h->large_in_use, h->large_pages, n.slab_pages,
+                              n.large_in_use, n.large_pages);
     if (h->descriptor_backed + h->slab_pages + h->large_pages > h->peak_backed_pages)
-        return heap_audit_fail(&a, "heap: backed pages above the recorded peak %u",
-                               h->peak_backed_pages);
+        return mem_audit_fail(&a, "heap: backed pages above the recorded peak %u",
+                              h->peak_backed_pages);
     if (msg && msg_size)
         msg[0] = '\0';
     return true;
