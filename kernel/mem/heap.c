@@ -282,7 +282,6 @@ static uint32_t heap_run_alloc(struct heap *h, uint32_t pages)
     if (first == HEAP_NONE)
         return HEAP_NONE;
     if (!h->env.back(h->env.ctx, heap_page_va(h, first), pages)) {
-        heap_tag_used(h, first, pages, HEAP_PAGE_LARGE); /* put() reads valid descriptors */
         heap_run_put(h, first, pages);
         return HEAP_NONE;
     }
