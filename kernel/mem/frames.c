@@ -7,7 +7,7 @@
 #include "frames.h"
 #include "pagoda/page.h"
 
-#include "fmt.h"
+#include "audit.h"
 #include "../panic.h"
 
 #define FRAMES_WORD_BITS  32u
@@ -693,25 +693,9 @@ uint32_t frames_metadata_millibits_per_frame(const struct frames *f)
 
 /* ---- audit ---- */
 
-struct frames_audit_ctx {
-    char *msg;
-    size_t msg_size;
-};
-
-__attribute__((format(printf, 2, 3))) static bool frames_audit_fail(struct frames_audit_ctx *a,
-                                                                    const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (a->msg && a->msg_size)
-        pg_vsnprintf(a->msg, a->msg_size, fmt, ap);
-    va_end(ap);
-    return false;
-}
-
 /* Every summary bit equals "word below is not zero"; no bits past the end of any level. */
-static bool frames_audit_tree(struct frames_audit_ctx *a, const struct frames_tree *t,
-                              const char *what, uint64_t id)
+static bool frames_audit_tree(struct mem_audit *a, const struct frames_tree *t, const char *what,
+                              uint64_t id)
 {
     uint64_t items = t->bits;
     for (uint32_t l = 0; l < t->levels; l++) {
@@ -719,8 +703,8 @@ static bool frames_audit_tree(struct frames_audit_ctx *a, const struct frames_tr
         for (uint32_t w = 0; w < words; w++) {
             uint32_t valid = items ? frames_word_mask(w, 0, (uint32_t)items) : 0;
             if (t->level[l][w] & ~valid)
-                return frames_audit_fail(a, "frames: %s 0x%llx: bits past the end at level %u",
-                                         what, (unsigned long long)id, l);
+                return mem_audit_fail(a, "frames: %s 0x%llx: bits past the end at level %u", what,
+                                      (unsigned long long)id, l);
             if (l == 0)
                 continue;
             for (uint32_t b = 0; b < FRAMES_WORD_BITS; b++) {
@@ -729,9 +713,8 @@ static bool frames_audit_tree(struct frames_audit_ctx *a, const struct frames_tr
                     break;
                 bool summary = (t->level[l][w] & frames_bit(b)) != 0;
                 if (summary != (t->level[l - 1][below] != 0))
-                    return frames_audit_fail(a,
-                                             "frames: %s 0x%llx: summary bit %u of level %u wrong",
-                                             what, (unsigned long long)id, below, l);
+                    return mem_audit_fail(a, "frames: %s 0x%llx: summary bit %u of level %u wrong",
+                                          what, (unsigned long long)id, below, l);
             }
         }
         items = words;
@@ -739,43 +722,42 @@ static bool frames_audit_tree(struct frames_audit_ctx *a, const struct frames_tr
     return true;
 }
 
-static bool frames_audit_region(struct frames_audit_ctx *a, const struct frames *f,
+static bool frames_audit_region(struct mem_audit *a, const struct frames *f,
                                 const struct frames_region *r, uint64_t previous_end)
 {
     unsigned long long base = (unsigned long long)(r->base_pfn << PAGODA_PAGE_SHIFT);
     if (r->frames == 0 || r->base_pfn < previous_end)
-        return frames_audit_fail(a, "frames: region 0x%llx empty or out of order", base);
+        return mem_audit_fail(a, "frames: region 0x%llx empty or out of order", base);
     if (r->zone != frames_zone_of(r->base_pfn) ||
         (r->zone == FRAMES_ZONE_LOW && r->base_pfn + r->frames > FRAMES_LOW_LIMIT_PFN))
-        return frames_audit_fail(a, "frames: region 0x%llx in the wrong zone", base);
+        return mem_audit_fail(a, "frames: region 0x%llx in the wrong zone", base);
     uint32_t free = 0, allocated = 0;
     for (uint32_t w = 0; w < frames_words_for(r->frames); w++) {
         uint32_t free_word = r->free_tree.level[0][w], alloc_word = r->allocated_bits[w];
         if (free_word & alloc_word)
-            return frames_audit_fail(
+            return mem_audit_fail(
                 a, "frames: frame 0x%llx both free and allocated",
                 (unsigned long long)frames_phys(r, (w << FRAMES_WORD_SHIFT) +
                                                        frames_highest_bit(free_word & alloc_word)));
         if (alloc_word & ~frames_word_mask(w, 0, r->frames))
-            return frames_audit_fail(a, "frames: region 0x%llx: allocated bits past the end", base);
+            return mem_audit_fail(a, "frames: region 0x%llx: allocated bits past the end", base);
         free += frames_popcount(free_word);
         allocated += frames_popcount(alloc_word);
     }
     if (free != r->free || allocated != r->allocated)
-        return frames_audit_fail(a,
-                                 "frames: region 0x%llx counts free %u allocated %u, bitmaps "
-                                 "say %u and %u",
-                                 base, r->free, r->allocated, free, allocated);
+        return mem_audit_fail(a,
+                              "frames: region 0x%llx counts free %u allocated %u, bitmaps "
+                              "say %u and %u",
+                              base, r->free, r->allocated, free, allocated);
     uint32_t local = frames_region_index(f, r) - f->zone_first[r->zone];
     if (frames_tree_test(&f->zone_tree[r->zone], local) != (r->free != 0))
-        return frames_audit_fail(a, "frames: region 0x%llx: zone bit disagrees with free count",
-                                 base);
+        return mem_audit_fail(a, "frames: region 0x%llx: zone bit disagrees with free count", base);
     return frames_audit_tree(a, &r->free_tree, "region", base);
 }
 
 bool frames_audit(const struct frames *f, char *msg, size_t msg_size)
 {
-    struct frames_audit_ctx a = {.msg = msg, .msg_size = msg_size};
+    struct mem_audit a = {.msg = msg, .msg_size = msg_size};
     struct frames_stats zone[FRAMES_ZONE_COUNT] = {{0}};
     uint64_t previous_end = 0;
     for (uint32_t z = 0; z < FRAMES_ZONE_COUNT; z++) {
@@ -784,7 +766,7 @@ bool frames_audit(const struct frames *f, char *msg, size_t msg_size)
         for (uint32_t i = f->zone_first[z]; i < f->zone_first[z + 1]; i++) {
             const struct frames_region *r = &f->regions[i];
             if (r->zone != z)
-                return frames_audit_fail(&a, "frames: region %u listed in zone %u", i, z);
+                return mem_audit_fail(&a, "frames: region %u listed in zone %u", i, z);
             if (!frames_audit_region(&a, f, r, previous_end))
                 return false;
             previous_end = r->base_pfn + r->frames;
@@ -792,7 +774,7 @@ bool frames_audit(const struct frames *f, char *msg, size_t msg_size)
             zone[z].total += (uint64_t)r->free + r->allocated;
         }
         if (zone[z].free != f->zone[z].free || zone[z].total != f->zone[z].total)
-            return frames_audit_fail(
+            return mem_audit_fail(
                 &a,
                 "frames: zone %u counts total %llu free %llu, regions say "
                 "%llu and %llu",

@@ -9,7 +9,7 @@
  */
 #include "heap.h"
 
-#include "fmt.h"
+#include "audit.h"
 #include "pg_string.h"
 #include "../panic.h"
 
@@ -282,7 +282,6 @@ static uint32_t heap_run_alloc(struct heap *h, uint32_t pages)
     if (first == HEAP_NONE)
         return HEAP_NONE;
     if (!h->env.back(h->env.ctx, heap_page_va(h, first), pages)) {
-        heap_tag_used(h, first, pages, HEAP_PAGE_LARGE); /* put() reads valid descriptors */
         heap_run_put(h, first, pages);
         return HEAP_NONE;
     }
@@ -372,7 +371,8 @@ heap_free_list_damaged(const struct heap_class *c, uintptr_t object, uint32_t li
 }
 
 /* Debug mode: the poison of a free object, past its link and tag. */
-static void heap_check_poison(const struct heap_class *c, uintptr_t object, const char *when)
+__attribute__((noinline)) static void heap_check_poison(const struct heap_class *c,
+                                                        uintptr_t object, const char *when)
 {
     const uint8_t *bytes = (const uint8_t *)object;
     for (uint32_t i = HEAP_FREE_HEADER; i < c->size; i++)
@@ -406,7 +406,7 @@ static void heap_partial_remove(struct heap_class *c, struct heap *h, uint32_t s
 }
 
 /* A slab for class index ci with a free object, on the partial list; or HEAP_NONE. */
-static uint32_t heap_slab_new(struct heap *h, uint32_t ci)
+__attribute__((noinline)) static uint32_t heap_slab_new(struct heap *h, uint32_t ci)
 {
     struct heap_class *c = &h->cls[ci];
     uint32_t slab = c->spare;
@@ -427,17 +427,23 @@ static uint32_t heap_slab_new(struct heap *h, uint32_t ci)
     return slab;
 }
 
-static void heap_fill_small_redzone(const struct heap_class *c, uintptr_t object, size_t size)
+__attribute__((noinline)) static void heap_fill_small_redzone(const struct heap_class *c,
+                                                              uintptr_t object, size_t size)
 {
     memset((uint8_t *)object + size, HEAP_REDZONE_BYTE, c->size - 4u - size);
     heap_words(object)[c->size / 4u - 1u] = (uint32_t)size ^ HEAP_SIZE_KEY;
 }
 
-static void *heap_slab_alloc(struct heap *h, uint32_t ci, size_t size)
+/*
+ * The object allocation itself. Inlined twice, with debug a constant, so the plain path carries
+ * none of the debug checks; everything rare (a new slab, a panic) is out of line.
+ */
+__attribute__((always_inline)) static inline void *heap_slab_alloc(struct heap *h, uint32_t ci,
+                                                                   size_t size, bool debug)
 {
     struct heap_class *c = &h->cls[ci];
     uint32_t slab = c->partial;
-    if (slab == HEAP_NONE) {
+    if (__builtin_expect(slab == HEAP_NONE, 0)) {
         slab = heap_slab_new(h, ci);
         if (slab == HEAP_NONE)
             return NULL;
@@ -449,9 +455,10 @@ static void *heap_slab_alloc(struct heap *h, uint32_t ci, size_t size)
     if (index != HEAP_NO_OBJECT) {
         object = base + index * c->size;
         uint32_t link = heap_words(object)[0], tag = heap_words(object)[1];
-        if (tag != heap_free_tag(object) || (link != HEAP_NO_OBJECT && link >= s->carved))
+        if (__builtin_expect(
+                tag != heap_free_tag(object) || (link != HEAP_NO_OBJECT && link >= s->carved), 0))
             heap_free_list_damaged(c, object, link, tag);
-        if (heap_debug(h))
+        if (debug)
             heap_check_poison(c, object, "by kmalloc");
         s->free_head = (uint16_t)link;
     } else {
@@ -460,19 +467,19 @@ static void *heap_slab_alloc(struct heap *h, uint32_t ci, size_t size)
     }
     /* Only a free object carries the tag: kfree then finds it only on a double free. */
     heap_words(object)[1] = 0;
-    if (++s->in_use == c->objects)
+    if (__builtin_expect(++s->in_use == c->objects, 0))
         heap_partial_remove(c, h, slab);
     if (++c->in_use > c->peak_in_use)
         c->peak_in_use = c->in_use;
     c->allocs++;
-    if (heap_debug(h))
+    if (debug)
         heap_fill_small_redzone(c, object, size);
     return (void *)object;
 }
 
 /* Whether object index is on the slab's free list (the list is bounded and checked as walked). */
-static bool heap_on_free_list(const struct heap *h, const struct heap_class *c, uint32_t slab,
-                              uint32_t index)
+__attribute__((noinline)) static bool
+heap_on_free_list(const struct heap *h, const struct heap_class *c, uint32_t slab, uint32_t index)
 {
     const struct heap_page *s = &h->pages[slab];
     uintptr_t base = heap_page_va(h, slab);
@@ -487,7 +494,8 @@ static bool heap_on_free_list(const struct heap *h, const struct heap_class *c, 
 }
 
 /* Debug mode: the size word and the redzone bytes of small object at object, class ci. */
-static void heap_check_small_redzone(const struct heap *h, uint32_t ci, uintptr_t object)
+__attribute__((noinline)) static void heap_check_small_redzone(const struct heap *h, uint32_t ci,
+                                                               uintptr_t object)
 {
     const struct heap_class *c = &h->cls[ci];
     uint32_t word = heap_words(object)[c->size / 4u - 1u];
@@ -505,7 +513,46 @@ static void heap_check_small_redzone(const struct heap *h, uint32_t ci, uintptr_
                   heap_addr(object), size, c->size, i, bytes[i], HEAP_REDZONE_BYTE);
 }
 
-static void heap_slab_empty(struct heap *h, struct heap_class *c, uint32_t slab)
+/* Debug mode, before a kfree: the redzone, and if the slab is about to empty, every poison. */
+__attribute__((noinline)) static void heap_debug_before_free(struct heap *h, uint32_t slab,
+                                                             uintptr_t a)
+{
+    const struct heap_page *s = &h->pages[slab];
+    const struct heap_class *c = &h->cls[s->class_index];
+    uintptr_t base = heap_page_va(h, slab);
+    heap_check_small_redzone(h, s->class_index, a);
+    if (s->in_use == 1) {
+        /* The slab empties: check every other free object while it is still ours. */
+        uint32_t at = s->free_head;
+        for (uint32_t steps = 0; at != HEAP_NO_OBJECT && at < s->carved && steps < c->objects;
+             steps++, at = heap_words(base + at * c->size)[0])
+            heap_check_poison(c, base + at * c->size, "when its slab emptied");
+    }
+    memset((uint8_t *)a, HEAP_POISON_BYTE, c->size);
+}
+
+/* Why a (in the slab at base, class c) is not an object that may be freed; then panics. */
+__attribute__((noinline, noreturn)) static void heap_bad_slab_free(const struct heap_class *c,
+                                                                   uintptr_t base, uintptr_t a,
+                                                                   uint32_t index, uint32_t carved)
+{
+    uintptr_t object = base + index * c->size;
+    if (index >= c->objects)
+        panic("heap: kfree(0x%lx): past the last object of the %u B slab at 0x%lx", heap_addr(a),
+              c->size, heap_addr(base));
+    if (object != a)
+        panic("heap: kfree(0x%lx): not the start of an object: %u bytes into the %u B object "
+              "at 0x%lx",
+              heap_addr(a), (uint32_t)(a - object), c->size, heap_addr(object));
+    if (index >= carved)
+        panic("heap: kfree(0x%lx): %u B object not allocated (double kfree?)", heap_addr(a),
+              c->size);
+    panic("heap: double kfree of 0x%lx (%u B object, already on its slab's free list)",
+          heap_addr(a), c->size);
+}
+
+__attribute__((noinline)) static void heap_slab_empty(struct heap *h, struct heap_class *c,
+                                                      uint32_t slab)
 {
     heap_partial_remove(c, h, slab);
     if (c->spare == HEAP_NONE) {
@@ -520,47 +567,30 @@ static void heap_slab_empty(struct heap *h, struct heap_class *c, uint32_t slab)
     heap_run_free(h, slab, c->pages);
 }
 
-static void heap_slab_free(struct heap *h, uint32_t slab, uintptr_t a)
+/* kfree of a pointer into a slab; inlined twice like heap_slab_alloc. */
+__attribute__((always_inline)) static inline void heap_slab_free(struct heap *h, uint32_t slab,
+                                                                 uintptr_t a, bool debug)
 {
     struct heap_page *s = &h->pages[slab];
     struct heap_class *c = &h->cls[s->class_index];
     uintptr_t base = heap_page_va(h, slab);
-    uint32_t within = (uint32_t)(a - base);
-    uint32_t index = (uint32_t)(((uint64_t)within * c->reciprocal) >> 32);
-    if (index >= c->objects)
-        panic("heap: kfree(0x%lx): past the last object of the %u B slab at 0x%lx", heap_addr(a),
-              c->size, heap_addr(base));
-    uintptr_t object = base + index * c->size;
-    if (object != a)
-        panic("heap: kfree(0x%lx): not the start of an object: %u bytes into the %u B object "
-              "at 0x%lx",
-              heap_addr(a), (uint32_t)(a - object), c->size, heap_addr(object));
-    if (index >= s->carved)
-        panic("heap: kfree(0x%lx): %u B object not allocated (double kfree?)", heap_addr(a),
-              c->size);
-    if (heap_words(a)[1] == heap_free_tag(a) && heap_on_free_list(h, c, slab, index))
-        panic("heap: double kfree of 0x%lx (%u B object, already on its slab's free list)",
-              heap_addr(a), c->size);
-    if (heap_debug(h)) {
-        heap_check_small_redzone(h, s->class_index, a);
-        if (s->in_use == 1) {
-            /* The slab empties: check every other free object while it is still ours. */
-            uint32_t at = s->free_head;
-            for (uint32_t steps = 0; at != HEAP_NO_OBJECT && at < s->carved && steps < c->objects;
-                 steps++, at = heap_words(base + at * c->size)[0])
-                heap_check_poison(c, base + at * c->size, "when its slab emptied");
-        }
-        memset((uint8_t *)a, HEAP_POISON_BYTE, c->size);
-    }
+    uint32_t index = (uint32_t)(((uint64_t)(uint32_t)(a - base) * c->reciprocal) >> 32);
+    if (__builtin_expect(index >= s->carved || base + index * c->size != a, 0))
+        heap_bad_slab_free(c, base, a, index, s->carved);
+    if (__builtin_expect(heap_words(a)[1] == heap_free_tag(a), 0) &&
+        heap_on_free_list(h, c, slab, index))
+        heap_bad_slab_free(c, base, a, index, s->carved);
+    if (debug)
+        heap_debug_before_free(h, slab, a);
     heap_words(a)[0] = s->free_head;
     heap_words(a)[1] = heap_free_tag(a);
     s->free_head = (uint16_t)index;
-    if (s->in_use == c->objects)
+    if (__builtin_expect(s->in_use == c->objects, 0))
         heap_partial_push(c, h, slab);
     s->in_use--;
     c->in_use--;
     c->frees++;
-    if (s->in_use == 0)
+    if (__builtin_expect(s->in_use == 0, 0))
         heap_slab_empty(h, c, slab);
 }
 
@@ -616,12 +646,17 @@ static void heap_large_free(struct heap *h, uint32_t first)
 void *heap_alloc(struct heap *h, size_t size)
 {
     void *p;
-    size_t extra = heap_debug(h) ? HEAP_REDZONE : 0;
-    if (size <= HEAP_SMALL_MAX - extra)
-        p = heap_slab_alloc(h, h->class_of[(size + extra + 15u) >> 4], size);
-    else
+    if (__builtin_expect(!heap_debug(h), 1)) {
+        if (__builtin_expect(size <= HEAP_SMALL_MAX, 1))
+            p = heap_slab_alloc(h, h->class_of[(size + 15u) >> 4], size, false);
+        else
+            p = heap_large_alloc(h, size);
+    } else if (size <= HEAP_SMALL_MAX - HEAP_REDZONE) {
+        p = heap_slab_alloc(h, h->class_of[(size + HEAP_REDZONE + 15u) >> 4], size, true);
+    } else {
         p = heap_large_alloc(h, size);
-    if (p == NULL)
+    }
+    if (__builtin_expect(p == NULL, 0))
         h->failed_allocs++;
     return p;
 }
@@ -634,40 +669,52 @@ void *heap_zalloc(struct heap *h, size_t size)
     return p;
 }
 
-void heap_free(struct heap *h, void *ptr)
+/* Everything kfree meets that is not a slab object: NULL, large blocks, bad pointers. */
+__attribute__((noinline)) static void heap_free_other(struct heap *h, uintptr_t a)
 {
-    if (ptr == NULL)
+    if (a == 0)
         return;
-    uintptr_t a = (uintptr_t)ptr;
     uintptr_t offset = a - h->data_start;
     if (a < h->data_start || offset >= ((uintptr_t)h->frontier << HEAP_PAGE_SHIFT))
         heap_bad_free(h, a);
     uint32_t page = (uint32_t)(offset >> HEAP_PAGE_SHIFT);
     const struct heap_page *p = &h->pages[page];
-    switch (p->kind) {
-    case HEAP_PAGE_SLAB:
-        heap_slab_free(h, page, a);
+    if (p->kind == HEAP_PAGE_LARGE && (a & (HEAP_PAGE_BYTES - 1)) == 0) {
+        heap_large_free(h, page);
         return;
-    case HEAP_PAGE_SLAB_TAIL:
-        heap_slab_free(h, p->span, a);
-        return;
-    case HEAP_PAGE_LARGE:
-        if ((a & (HEAP_PAGE_BYTES - 1)) == 0) {
-            heap_large_free(h, page);
-            return;
-        }
-        break;
-    case HEAP_PAGE_LARGE_TAIL:
-        page = p->span;
-        break;
-    default:
+    }
+    if (p->kind != HEAP_PAGE_LARGE && p->kind != HEAP_PAGE_LARGE_TAIL)
         panic("heap: kfree(0x%lx): not allocated: heap page %u is free (double kfree?)",
               heap_addr(a), page);
-    }
+    if (p->kind == HEAP_PAGE_LARGE_TAIL)
+        page = p->span;
     panic("heap: kfree(0x%lx): inside the large block at 0x%lx (%u bytes, %u pages), not its "
           "start",
           heap_addr(a), heap_addr(heap_page_va(h, page)), h->pages[page].requested,
           h->pages[page].span);
+}
+
+void heap_free(struct heap *h, void *ptr)
+{
+    uintptr_t a = (uintptr_t)ptr;
+    /* Unsigned: a pointer below the data pages (NULL too) wraps to a huge offset. */
+    uintptr_t offset = a - h->data_start;
+    if (__builtin_expect(offset < ((uintptr_t)h->frontier << HEAP_PAGE_SHIFT), 1)) {
+        uint32_t page = (uint32_t)(offset >> HEAP_PAGE_SHIFT);
+        const struct heap_page *p = &h->pages[page];
+        if (p->kind == HEAP_PAGE_SLAB_TAIL)
+            page = p->span;
+        else if (p->kind != HEAP_PAGE_SLAB)
+            page = HEAP_NONE;
+        if (__builtin_expect(page != HEAP_NONE, 1)) {
+            if (__builtin_expect(!heap_debug(h), 1))
+                heap_slab_free(h, page, a, false);
+            else
+                heap_slab_free(h, page, a, true);
+            return;
+        }
+    }
+    heap_free_other(h, a);
 }
 
 uint32_t heap_trim(struct heap *h)
@@ -768,32 +815,16 @@ void kfree(void *ptr)
 
 /* ---- audit ---- */
 
-struct heap_audit_ctx {
-    char *msg;
-    size_t msg_size;
-};
-
-__attribute__((format(printf, 2, 3))) static bool heap_audit_fail(struct heap_audit_ctx *a,
-                                                                  const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (a->msg && a->msg_size)
-        pg_vsnprintf(a->msg, a->msg_size, fmt, ap);
-    va_end(ap);
-    return false;
-}
-
 /* A run's other pages: each of kind tail_kind pointing at first (free runs: only the last). */
-static bool heap_audit_tails(struct heap_audit_ctx *a, const struct heap *h, uint32_t first,
+static bool heap_audit_tails(struct mem_audit *a, const struct heap *h, uint32_t first,
                              uint32_t pages, uint8_t tail_kind)
 {
     for (uint32_t i = first + 1; i < first + pages; i++) {
         const struct heap_page *p = &h->pages[i];
         bool must_point_back = tail_kind != HEAP_PAGE_FREE_INNER || i + 1 == first + pages;
         if (p->kind != tail_kind || (must_point_back && p->span != first))
-            return heap_audit_fail(a, "heap: page %u (kind %u, span %u) is not a tail of run %u", i,
-                                   p->kind, p->span, first);
+            return mem_audit_fail(a, "heap: page %u (kind %u, span %u) is not a tail of run %u", i,
+                                  p->kind, p->span, first);
     }
     return true;
 }
@@ -807,50 +838,50 @@ struct heap_audit_counts {
 
 #define HEAP_MAX_OBJECTS 256u /* 16 B objects in one page: the most any slab holds */
 
-static bool heap_audit_slab(struct heap_audit_ctx *a, const struct heap *h, uint32_t slab,
+static bool heap_audit_slab(struct mem_audit *a, const struct heap *h, uint32_t slab,
                             struct heap_audit_counts *n)
 {
     const struct heap_page *s = &h->pages[slab];
     uintptr_t base = heap_page_va(h, slab);
     if (s->class_index >= HEAP_CLASS_COUNT)
-        return heap_audit_fail(a, "heap: slab at 0x%lx: class %u", heap_addr(base), s->class_index);
+        return mem_audit_fail(a, "heap: slab at 0x%lx: class %u", heap_addr(base), s->class_index);
     const struct heap_class *c = &h->cls[s->class_index];
     if (s->span != c->pages)
-        return heap_audit_fail(a, "heap: %u B slab at 0x%lx: %u pages, its class has %u", c->size,
-                               heap_addr(base), s->span, c->pages);
+        return mem_audit_fail(a, "heap: %u B slab at 0x%lx: %u pages, its class has %u", c->size,
+                              heap_addr(base), s->span, c->pages);
     if (!heap_audit_tails(a, h, slab, s->span, HEAP_PAGE_SLAB_TAIL))
         return false;
     if (s->carved > c->objects || s->in_use > s->carved)
-        return heap_audit_fail(a, "heap: %u B slab at 0x%lx: %u in use, %u carved of %u", c->size,
-                               heap_addr(base), s->in_use, s->carved, c->objects);
+        return mem_audit_fail(a, "heap: %u B slab at 0x%lx: %u in use, %u carved of %u", c->size,
+                              heap_addr(base), s->in_use, s->carved, c->objects);
     uint32_t seen[HEAP_MAX_OBJECTS / 32] = {0};
     uint32_t free_count = 0;
     for (uint32_t at = s->free_head; at != HEAP_NO_OBJECT;) {
         uintptr_t object = base + at * c->size;
         if (at >= s->carved || (seen[at >> 5] & (1u << (at & 31))) != 0)
-            return heap_audit_fail(a,
-                                   "heap: %u B slab at 0x%lx: free list reaches object %u "
-                                   "twice or past the %u carved",
-                                   c->size, heap_addr(base), at, s->carved);
+            return mem_audit_fail(a,
+                                  "heap: %u B slab at 0x%lx: free list reaches object %u "
+                                  "twice or past the %u carved",
+                                  c->size, heap_addr(base), at, s->carved);
         seen[at >> 5] |= 1u << (at & 31);
         free_count++;
         if (heap_words(object)[1] != heap_free_tag(object))
-            return heap_audit_fail(a, "heap: %u B object at 0x%lx is free but its tag is 0x%08x",
-                                   c->size, heap_addr(object), heap_words(object)[1]);
+            return mem_audit_fail(a, "heap: %u B object at 0x%lx is free but its tag is 0x%08x",
+                                  c->size, heap_addr(object), heap_words(object)[1]);
         if (heap_debug(h)) {
             const uint8_t *bytes = (const uint8_t *)object;
             for (uint32_t i = HEAP_FREE_HEADER; i < c->size; i++)
                 if (bytes[i] != HEAP_POISON_BYTE)
-                    return heap_audit_fail(a,
-                                           "heap: free %u B object at 0x%lx: byte +%u is "
-                                           "0x%02x, not poison",
-                                           c->size, heap_addr(object), i, bytes[i]);
+                    return mem_audit_fail(a,
+                                          "heap: free %u B object at 0x%lx: byte +%u is "
+                                          "0x%02x, not poison",
+                                          c->size, heap_addr(object), i, bytes[i]);
         }
         at = heap_words(object)[0];
     }
     if (free_count + s->in_use != s->carved)
-        return heap_audit_fail(a, "heap: %u B slab at 0x%lx: %u free + %u in use != %u carved",
-                               c->size, heap_addr(base), free_count, s->in_use, s->carved);
+        return mem_audit_fail(a, "heap: %u B slab at 0x%lx: %u free + %u in use != %u carved",
+                              c->size, heap_addr(base), free_count, s->in_use, s->carved);
     n->in_use[s->class_index] += s->in_use;
     n->slabs[s->class_index]++;
     n->slab_pages += s->span;
@@ -861,7 +892,7 @@ static bool heap_audit_slab(struct heap_audit_ctx *a, const struct heap *h, uint
     return true;
 }
 
-static bool heap_audit_large(struct heap_audit_ctx *a, const struct heap *h, uint32_t first,
+static bool heap_audit_large(struct mem_audit *a, const struct heap *h, uint32_t first,
                              struct heap_audit_counts *n)
 {
     const struct heap_page *p = &h->pages[first];
@@ -871,8 +902,8 @@ static bool heap_audit_large(struct heap_audit_ctx *a, const struct heap *h, uin
         return false;
     if (need <= HEAP_SMALL_MAX || need > (uint64_t)p->span << HEAP_PAGE_SHIFT ||
         need <= (uint64_t)(p->span - 1) << HEAP_PAGE_SHIFT)
-        return heap_audit_fail(a, "heap: large block at 0x%lx: %u bytes in %u pages",
-                               heap_addr(heap_page_va(h, first)), p->requested, p->span);
+        return mem_audit_fail(a, "heap: large block at 0x%lx: %u bytes in %u pages",
+                              heap_addr(heap_page_va(h, first)), p->requested, p->span);
     n->large_in_use++;
     n->large_pages += p->span;
     n->large_bytes += p->requested;
@@ -880,20 +911,19 @@ static bool heap_audit_large(struct heap_audit_ctx *a, const struct heap *h, uin
 }
 
 /* The data pages below the frontier, run by run. */
-static bool heap_audit_runs(struct heap_audit_ctx *a, const struct heap *h,
-                            struct heap_audit_counts *n)
+static bool heap_audit_runs(struct mem_audit *a, const struct heap *h, struct heap_audit_counts *n)
 {
     bool previous_free = false;
     for (uint32_t i = 0; i < h->frontier;) {
         const struct heap_page *p = &h->pages[i];
         if (p->span == 0 || p->span > h->frontier - i)
-            return heap_audit_fail(a, "heap: run at page %u: %u pages, past the frontier %u", i,
-                                   p->span, h->frontier);
+            return mem_audit_fail(a, "heap: run at page %u: %u pages, past the frontier %u", i,
+                                  p->span, h->frontier);
         bool ok;
         switch (p->kind) {
         case HEAP_PAGE_FREE:
             if (previous_free)
-                return heap_audit_fail(a, "heap: free runs before page %u and at it not merged", i);
+                return mem_audit_fail(a, "heap: free runs before page %u and at it not merged", i);
             ok = heap_audit_tails(a, h, i, p->span, HEAP_PAGE_FREE_INNER);
             n->free_runs++;
             n->free_pages += p->span;
@@ -905,8 +935,7 @@ static bool heap_audit_runs(struct heap_audit_ctx *a, const struct heap *h,
             ok = heap_audit_large(a, h, i, n);
             break;
         default:
-            return heap_audit_fail(a, "heap: page %u: kind %u where a run should start", i,
-                                   p->kind);
+            return mem_audit_fail(a, "heap: page %u: kind %u where a run should start", i, p->kind);
         }
         if (!ok)
             return false;
@@ -914,36 +943,36 @@ static bool heap_audit_runs(struct heap_audit_ctx *a, const struct heap *h,
         i += p->span;
     }
     if (previous_free)
-        return heap_audit_fail(a, "heap: a free run reaches the frontier %u", h->frontier);
+        return mem_audit_fail(a, "heap: a free run reaches the frontier %u", h->frontier);
     return true;
 }
 
-static bool heap_audit_bins(struct heap_audit_ctx *a, const struct heap *h,
+static bool heap_audit_bins(struct mem_audit *a, const struct heap *h,
                             const struct heap_audit_counts *n)
 {
     uint32_t listed = 0;
     for (uint32_t b = 0; b < HEAP_RUN_BINS; b++) {
         bool bit = (h->bin_map[b >> 5] & (1u << (b & 31))) != 0;
         if (bit != (h->bin_head[b] != HEAP_NONE))
-            return heap_audit_fail(a, "heap: bin %u: map bit %u, head %u", b, bit, h->bin_head[b]);
+            return mem_audit_fail(a, "heap: bin %u: map bit %u, head %u", b, bit, h->bin_head[b]);
         uint32_t prev = HEAP_NONE;
         for (uint32_t at = h->bin_head[b]; at != HEAP_NONE; at = h->pages[at].next) {
             if (at >= h->frontier || h->pages[at].kind != HEAP_PAGE_FREE ||
                 heap_bin_of(h->pages[at].span) != b || h->pages[at].prev != prev ||
                 ++listed > n->free_runs)
-                return heap_audit_fail(a, "heap: bin %u lists page %u wrongly", b, at);
+                return mem_audit_fail(a, "heap: bin %u lists page %u wrongly", b, at);
             prev = at;
         }
     }
     if (listed != n->free_runs || n->free_runs != h->free_runs || n->free_pages != h->free_pages)
-        return heap_audit_fail(a,
-                               "heap: %u free runs of %u pages, bins list %u, counters say "
-                               "%u runs of %u pages",
-                               n->free_runs, n->free_pages, listed, h->free_runs, h->free_pages);
+        return mem_audit_fail(a,
+                              "heap: %u free runs of %u pages, bins list %u, counters say "
+                              "%u runs of %u pages",
+                              n->free_runs, n->free_pages, listed, h->free_runs, h->free_pages);
     return true;
 }
 
-static bool heap_audit_classes(struct heap_audit_ctx *a, const struct heap *h,
+static bool heap_audit_classes(struct mem_audit *a, const struct heap *h,
                                const struct heap_audit_counts *n)
 {
     for (uint32_t ci = 0; ci < HEAP_CLASS_COUNT; ci++) {
@@ -954,8 +983,8 @@ static bool heap_audit_classes(struct heap_audit_ctx *a, const struct heap *h,
             if (at >= h->frontier || s->kind != HEAP_PAGE_SLAB || s->class_index != ci ||
                 s->in_use == 0 || s->in_use >= c->objects || s->prev != prev ||
                 ++listed > n->partial[ci])
-                return heap_audit_fail(a, "heap: %u B class: partial list holds page %u wrongly",
-                                       c->size, at);
+                return mem_audit_fail(a, "heap: %u B class: partial list holds page %u wrongly",
+                                      c->size, at);
             prev = at;
         }
         bool spare_ok = c->spare == HEAP_NONE ? n->empty[ci] == 0
@@ -964,32 +993,32 @@ static bool heap_audit_classes(struct heap_audit_ctx *a, const struct heap *h,
                                                     h->pages[c->spare].class_index == ci &&
                                                     h->pages[c->spare].in_use == 0;
         if (listed != n->partial[ci] || !spare_ok)
-            return heap_audit_fail(a,
-                                   "heap: %u B class: %u partial slabs listed of %u, %u empty, "
-                                   "spare %u",
-                                   c->size, listed, n->partial[ci], n->empty[ci], c->spare);
+            return mem_audit_fail(a,
+                                  "heap: %u B class: %u partial slabs listed of %u, %u empty, "
+                                  "spare %u",
+                                  c->size, listed, n->partial[ci], n->empty[ci], c->spare);
         if (c->in_use != n->in_use[ci] || c->slabs != n->slabs[ci] || c->in_use > c->peak_in_use ||
             c->frees + c->in_use != c->allocs)
-            return heap_audit_fail(a,
-                                   "heap: %u B class counts %u in use in %u slabs, the slabs "
-                                   "say %u in %u",
-                                   c->size, c->in_use, c->slabs, n->in_use[ci], n->slabs[ci]);
+            return mem_audit_fail(a,
+                                  "heap: %u B class counts %u in use in %u slabs, the slabs "
+                                  "say %u in %u",
+                                  c->size, c->in_use, c->slabs, n->in_use[ci], n->slabs[ci]);
     }
     return true;
 }
 
 bool heap_audit(const struct heap *h, char *msg, size_t msg_size)
 {
-    struct heap_audit_ctx a = {.msg = msg, .msg_size = msg_size};
+    struct mem_audit a = {.msg = msg, .msg_size = msg_size};
     if (msg && msg_size)
         msg[0] = '\0';
     if (h->frontier > h->data_pages || h->descriptor_backed > h->descriptor_pages ||
         h->descriptor_backed < heap_descriptor_pages_for(h->frontier))
-        return heap_audit_fail(&a,
-                               "heap: frontier %u of %u data pages with %u of %u descriptor "
-                               "pages backed",
-                               h->frontier, h->data_pages, h->descriptor_backed,
-                               h->descriptor_pages);
+        return mem_audit_fail(&a,
+                              "heap: frontier %u of %u data pages with %u of %u descriptor "
+                              "pages backed",
+                              h->frontier, h->data_pages, h->descriptor_backed,
+                              h->descriptor_pages);
     struct heap_audit_counts n;
     memset(&n, 0, sizeof n);
     if (!heap_audit_runs(&a, h, &n) || !heap_audit_bins(&a, h, &n) ||
@@ -998,14 +1027,14 @@ bool heap_audit(const struct heap *h, char *msg, size_t msg_size)
     if (n.slab_pages != h->slab_pages || n.large_in_use != h->large_in_use ||
         n.large_pages != h->large_pages || n.large_bytes != h->large_bytes ||
         h->large_allocs != h->large_frees + h->large_in_use)
-        return heap_audit_fail(&a,
-                               "heap: counters say %u slab pages, %u large blocks in %u pages; "
-                               "the runs say %u, %u in %u",
-                               h->slab_pages, h->large_in_use, h->large_pages, n.slab_pages,
-                               n.large_in_use, n.large_pages);
+        return mem_audit_fail(&a,
+                              "heap: counters say %u slab pages, %u large blocks in %u pages; "
+                              "the runs say %u, %u in %u",
+                              h->slab_pages, h->large_in_use, h->large_pages, n.slab_pages,
+                              n.large_in_use, n.large_pages);
     if (h->descriptor_backed + h->slab_pages + h->large_pages > h->peak_backed_pages)
-        return heap_audit_fail(&a, "heap: backed pages above the recorded peak %u",
-                               h->peak_backed_pages);
+        return mem_audit_fail(&a, "heap: backed pages above the recorded peak %u",
+                              h->peak_backed_pages);
     if (msg && msg_size)
         msg[0] = '\0';
     return true;

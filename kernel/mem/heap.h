@@ -7,9 +7,9 @@
  * region hold the page descriptors, one per page that follows them ("data pages"); they are backed
  * one page at a time, as far up as the heap has ever used.
  *
- * Small objects (1 to HEAP_SMALL_MAX bytes) come from size classes: 16 B steps up to 128 B, then
- * four classes per power of two (160, 192, 224, 256, 320, ... 2048, 2560, 3072, 3584), so a
- * request rounds up by at most 25 % and by about 8 % on average over uniformly spread sizes. Each
+ * Small objects (0 to HEAP_SMALL_MAX bytes) come from size classes: 16 B steps up to 128 B, then
+ * four classes per power of two (160, 192, 224, 256, 320, ... 2048, 2560, 3072, 3584), so above
+ * 128 B a request rounds up by less than 25 % (the benchmark's mixed workload loses 5.6 %). Each
  * class carves slabs: runs of 1 to 7 data pages cut into equal objects, the object array starting
  * at the slab's first byte (no header: the slab's state lives in its page descriptor), so every
  * object is aligned to 16 bytes. The slab size per class is the fewest pages that hold at least 8
@@ -35,7 +35,7 @@
  *   - double kfree: a freed object carries a tag (its second word); a kfree that finds the tag
  *     walks the slab's free list to tell a real double free from data that looks like the tag;
  *   - a free list whose link or tag was overwritten after kfree (found when kmalloc pops it).
- * With HEAP_FLAG_DEBUG (the kernel sets it in test mode) also:
+ * With HEAP_FLAG_DEBUG (for test runs: it costs time and HEAP_REDZONE bytes per object) also:
  *   - a redzone after every object: each request is served with HEAP_REDZONE more bytes, the bytes
  *     past the requested size are filled with HEAP_REDZONE_BYTE (the last 4 of a small object keep
  *     its requested size) and checked at kfree: a write past the end panics;
@@ -57,7 +57,7 @@
 #define HEAP_CLASS_COUNT 27
 #define HEAP_SMALL_MAX   3584u       /* largest size class; larger requests are whole pages */
 #define HEAP_MAX_SLAB    7u          /* pages of the largest slab */
-#define HEAP_ALIGN       16u         /* every object of 16 bytes or more is aligned to this */
+#define HEAP_ALIGN       16u         /* every object is aligned to this; large ones to a page */
 #define HEAP_MIN_PAGES   2u          /* smallest region: one descriptor page and one data page */
 #define HEAP_MAX_PAGES   (1u << 20)  /* largest region: 4 GiB */
 #define HEAP_RUN_BINS    59u         /* free-run bins: 31 exact lengths, then powers of two */
@@ -104,7 +104,7 @@ struct heap_page {
     uint8_t kind; /* enum heap_page_kind, heap.c */
     uint8_t class_index;
     uint16_t in_use;    /* slab: objects handed out */
-    uint16_t free_head; /* slab: first object of its free list, or HEAP_NO_OBJECT */
+    uint16_t free_head; /* slab: first object of its free list, or 0xFFFF */
     uint16_t carved;    /* slab: objects [carved, objects) were never handed out */
     uint32_t span;      /* first page of a run: its length; other pages: the first page */
     uint32_t next;      /* first page: class partial list or free-run bin list */
@@ -113,7 +113,7 @@ struct heap_page {
 };
 
 struct heap_class {
-    uint32_t partial; /* list of slabs with a free object and one in use, or HEAP_NONE */
+    uint32_t partial; /* slabs with a free object and one in use (a list), or HEAP_NONE */
     uint32_t spare;   /* an empty slab kept for reuse, or HEAP_NONE */
     uint32_t size;
     uint32_t objects;    /* per slab */
@@ -149,7 +149,7 @@ struct heap_stats {
     uint32_t region_pages;          /* (end - start) / 4096 */
     uint32_t descriptor_pages;      /* reserved at the start for descriptors ... */
     uint32_t descriptor_backed;     /* ... of which backed */
-    uint32_t frontier;              /* data pages ever used below which everything is tracked */
+    uint32_t frontier;              /* data pages [0, frontier): runs; above: unused */
     uint32_t free_runs, free_pages; /* unbacked holes below the frontier */
     /* Totals. */
     uint32_t small_in_use; /* objects in all classes */

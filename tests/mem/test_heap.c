@@ -230,6 +230,51 @@ static void test_alignment_every_size(uint32_t flags)
     heap_test_env_destroy(&f.env);
 }
 
+/* ---- every object of every class ---- */
+
+/*
+ * kfree finds an object's index by one multiplication with the class's reciprocal: every object
+ * start of every class must map to itself, and every other byte must be refused with its exact
+ * offset into its object.
+ */
+static void test_every_object(void)
+{
+    struct fixture f;
+    if (!fixture_init(&f, 1024, 0))
+        return;
+    bool starts = true, interiors = true;
+    for (int c = 0; c < HEAP_CLASS_COUNT && starts && interiors; c++) {
+        uint32_t size = heap_class_table[c].size;
+        uint32_t objects = heap_class_table[c].pages * PAGE / size;
+        static uint8_t *p[256];
+        for (uint32_t i = 0; i < objects; i++) {
+            p[i] = heap_alloc(&f.heap, size);
+            if (p[i] == NULL || (i > 0 && p[i] != p[i - 1] + size))
+                starts = false;
+        }
+        uint8_t *last = p[objects - 1];
+        for (uint32_t k = 1; k < size && interiors; k++) {
+            char want[160];
+            snprintf(want, sizeof want,
+                     "heap: kfree(0x%lx): not the start of an object: %u bytes into the %u B "
+                     "object at 0x%lx",
+                     (unsigned long)(last + k), k, size, (unsigned long)last);
+            if (!MEM_PANICS(heap_free(&f.heap, last + k)) || strcmp(mem_panic_message, want)) {
+                tap_diag("class %u B, offset %u: %s", size, k, mem_panic_message);
+                interiors = false;
+            }
+        }
+        for (uint32_t i = 0; i < objects && starts; i++)
+            starts = !MEM_PANICS(heap_free(&f.heap, p[i]));
+    }
+    TAP_CHECK(starts, "every object of a full slab of every class is found by its address");
+    TAP_CHECK(interiors,
+              "every interior byte of the last object of every class is refused with its "
+              "offset");
+    TAP_CHECK(audit_ok(&f.heap, "every object"), "audit clean");
+    heap_test_env_destroy(&f.env);
+}
+
 /* ---- statistics, spares, trim ---- */
 
 static int class_of(uint32_t size)
@@ -986,6 +1031,7 @@ int main(int argc, char **argv)
         test_exhaustion(flags);
         test_adversarial(flags);
     }
+    test_every_object();
     test_stats_exact();
     test_large_runs();
     test_panics();
