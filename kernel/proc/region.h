@@ -1,7 +1,8 @@
 /*
  * The regions of a process's user half, as plain data: what each range is (code, data, heap,
  * stack, guard gap) and what it allows. The process's memory (proc/uvm.c) keeps them; the pointer
- * checks (proc/uaccess.c) and the fault handler decide from them alone, so both are pure code,
+ * check before every copy from or to user memory (region_check_access) and the fault handler
+ * (uvm_fault, through region_find) decide from them alone, so what they decide is pure code,
  * host-tested over every boundary.
  *
  * A region's range is [start, end), page-aligned. Pages inside it are either mapped already or
