@@ -420,7 +420,7 @@ static enum elf_check_error check_file(struct check_context *ctx)
         e = collect_segments(ctx, &h);
     if (e == ELF_CHECK_OK)
         e = check_overlaps(ctx);
-    if (e == ELF_CHECK_OK)
+    if (e == ELF_CHECK_OK && !ctx->rules->ignore_entry)
         e = check_entry(ctx, h.entry);
     if (e == ELF_CHECK_OK && ctx->rules->physical)
         compute_physical_span(ctx->image);

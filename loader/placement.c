@@ -248,6 +248,83 @@ enum placement_error placement_check(const void *map, size_t map_size, size_t de
     return e;
 }
 
+struct finder {
+    const void *map;
+    size_t map_size, stride;
+    uint64_t size, align, lowest, end_limit;
+    enum placement_preference preference;
+    int found;
+    uint64_t best;
+};
+
+/* Tries the aligned base nearest to CANDIDATE in the preferred direction. */
+static void finder_try(struct finder *f, uint64_t candidate)
+{
+    uint64_t base;
+    if (f->preference == PLACEMENT_LOWEST) {
+        if (candidate > UINT64_MAX - (f->align - 1))
+            return;
+        base = (candidate + f->align - 1) & ~(f->align - 1);
+    } else {
+        base = candidate & ~(f->align - 1);
+    }
+    if (base < f->lowest || base > f->end_limit || f->size > f->end_limit - base)
+        return;
+    if (f->found && (f->preference == PLACEMENT_LOWEST ? base >= f->best : base <= f->best))
+        return;
+    if (placement_check(f->map, f->map_size, f->stride, base, f->size, NULL, 0) != PLACEMENT_OK)
+        return;
+    f->found = 1;
+    f->best = base;
+}
+
+/* A descriptor boundary as a candidate: the base itself (lowest) or the base ending there. */
+static void finder_try_boundary(struct finder *f, uint64_t boundary)
+{
+    if (f->preference == PLACEMENT_LOWEST)
+        finder_try(f, boundary);
+    else if (boundary >= f->size)
+        finder_try(f, boundary - f->size);
+}
+
+enum placement_error placement_find(const void *map, size_t map_size, size_t descriptor_size,
+                                    uint64_t size, uint64_t align, uint64_t lowest,
+                                    uint64_t end_limit, enum placement_preference preference,
+                                    uint64_t *base, char *why, size_t why_size)
+{
+    struct map_view view = {map, map ? map_size : 0, descriptor_size};
+    struct finder f = {map,    view.size, descriptor_size, size, align ? align : 1,
+                       lowest, end_limit, preference,      0,    0};
+    if (why && why_size)
+        why[0] = '\0';
+    enum placement_error e = check_map_shape(&view, why, why_size);
+    if (e != PLACEMENT_OK)
+        return e;
+    if (size == 0 || (f.align & (f.align - 1)) != 0 || lowest > end_limit ||
+        size > end_limit - lowest)
+        return fail(why, why_size, PLACEMENT_NO_ROOM,
+                    "0x%llx bytes aligned to 0x%llx cannot fit in [0x%llx-0x%llx)",
+                    (unsigned long long)size, (unsigned long long)f.align,
+                    (unsigned long long)lowest, (unsigned long long)end_limit);
+    finder_try(&f, preference == PLACEMENT_LOWEST ? lowest : end_limit - size);
+    for (size_t i = 0; i < descriptor_count(&view); i++) {
+        struct region r;
+        if (!read_region(&view, i, &r))
+            continue;
+        finder_try_boundary(&f, r.first);
+        if (r.last != UINT64_MAX)
+            finder_try_boundary(&f, r.last + 1);
+    }
+    if (!f.found)
+        return fail(why, why_size, PLACEMENT_NO_ROOM,
+                    "no memory the kernel may use holds 0x%llx bytes aligned to 0x%llx within "
+                    "[0x%llx-0x%llx)",
+                    (unsigned long long)size, (unsigned long long)f.align,
+                    (unsigned long long)lowest, (unsigned long long)end_limit);
+    *base = f.best;
+    return PLACEMENT_OK;
+}
+
 const char *placement_error_name(enum placement_error e)
 {
     static const char *const names[PLACEMENT_ERROR_COUNT] = {
@@ -258,6 +335,7 @@ const char *placement_error_name(enum placement_error e)
         [PLACEMENT_DESCRIPTOR_WRAPS] = "PLACEMENT_DESCRIPTOR_WRAPS",
         [PLACEMENT_MEMORY_IN_USE] = "PLACEMENT_MEMORY_IN_USE",
         [PLACEMENT_NOT_DESCRIBED] = "PLACEMENT_NOT_DESCRIBED",
+        [PLACEMENT_NO_ROOM] = "PLACEMENT_NO_ROOM",
     };
     if ((unsigned)e >= PLACEMENT_ERROR_COUNT)
         return "PLACEMENT_?";
