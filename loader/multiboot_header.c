@@ -372,10 +372,11 @@ static int tag_known(uint32_t type)
     return type <= MB2_HTAG_RELOCATABLE;
 }
 
-/* Whether this loader gives tag TYPE when the kernel requires it (availability aside). */
-static int request_supported(const struct parse *p, uint32_t type, int *unless)
+/* Whether this loader gives tag TYPE when the kernel requires it (availability aside); *only_on
+ * names the firmware width of the types that exist on one width only. */
+static int request_supported(const struct parse *p, uint32_t type, unsigned *only_on)
 {
-    *unless = 0;
+    *only_on = 0;
     switch (type) {
     case MB2_TAG_END: /* GRUB's and Limine's reading: an empty request */
     case MB2_TAG_CMDLINE:
@@ -391,11 +392,11 @@ static int request_supported(const struct parse *p, uint32_t type, int *unless)
         return 1;
     case MB2_TAG_EFI32:
     case MB2_TAG_EFI32_IH:
-        *unless = MB_EFI_BITS_64;
+        *only_on = MB_EFI_BITS_32;
         return p->firmware_bits == MB_EFI_BITS_32;
     case MB2_TAG_EFI64:
     case MB2_TAG_EFI64_IH:
-        *unless = MB_EFI_BITS_32;
+        *only_on = MB_EFI_BITS_64;
         return p->firmware_bits == MB_EFI_BITS_64;
     default:
         return 0;
@@ -409,17 +410,17 @@ static enum mb_error parse_request(struct parse *p, struct tags *t, uint64_t at,
     for (uint64_t entry = at + MB2_TAG_HEADER_SIZE; entry + REQUEST_ENTRY <= at + size;
          entry += REQUEST_ENTRY) {
         uint32_t type = load_le32(p->file + entry);
-        int unless = 0;
+        unsigned only_on = 0;
         if (!required)
             continue;
         k->required_request_count++;
-        if (!request_supported(p, type, &unless)) {
-            if (unless)
+        if (!request_supported(p, type, &only_on)) {
+            if (only_on)
                 return fail(p, MB_REQUEST_UNSUPPORTED,
                             "information request (tag at offset 0x%llx) requires type %u (%s), "
                             "which only %u-bit UEFI firmware has; this is %u-bit firmware",
                             (unsigned long long)(at - t->header_offset), type, mb2_tag_name(type),
-                            unless, p->firmware_bits);
+                            only_on, p->firmware_bits);
             return fail(p, MB_REQUEST_UNSUPPORTED,
                         "information request (tag at offset 0x%llx) requires type %u (%s), which "
                         "this loader does not provide",
