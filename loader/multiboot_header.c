@@ -192,11 +192,11 @@ static enum mb_error plan_kludge(struct parse *p, const struct kludge *k)
         return e;
     uint64_t load_end = (uint64_t)k->load_addr + load_size;
     if (load_end > FOUR_GIB)
-        return fail(p, MB_PAST_4G, "loaded range [0x%08x-0x%llx) ends above 4 GiB", k->load_addr,
+        return fail(p, MB_PAST_4G, "loaded range [0x%08x-0x%08llx) ends above 4 GiB", k->load_addr,
                     (unsigned long long)load_end);
     if ((uint64_t)k->header_addr + k->header_size > load_end)
         return fail(p, MB_HEADER_NOT_LOADED,
-                    "header_addr 0x%08x is not inside the loaded range [0x%08x-0x%llx)",
+                    "header_addr 0x%08x is not inside the loaded range [0x%08x-0x%08llx)",
                     k->header_addr, k->load_addr, (unsigned long long)load_end);
     uint64_t memory_end = load_end;
     if (k->bss_end_addr != 0) {
@@ -207,11 +207,11 @@ static enum mb_error plan_kludge(struct parse *p, const struct kludge *k)
         memory_end = k->bss_end_addr;
     }
     if (k->load_addr < NULL_PAGE_END)
-        return fail(p, MB_NULL_PAGE, "loaded range [0x%08x-0x%llx) starts in the null page",
+        return fail(p, MB_NULL_PAGE, "loaded range [0x%08x-0x%08llx) starts in the null page",
                     k->load_addr, (unsigned long long)memory_end);
     if (k->entry < k->load_addr || k->entry >= load_end)
         return fail(p, MB_ENTRY_OUTSIDE,
-                    "entry 0x%08x is outside the loaded range [0x%08x-0x%llx)%s", k->entry,
+                    "entry 0x%08x is outside the loaded range [0x%08x-0x%08llx)%s", k->entry,
                     k->load_addr, (unsigned long long)load_end,
                     k->entry >= load_end && k->entry < memory_end ? " (it is in the bss)" : "");
     struct elf_image *image = &p->kernel->image;
