@@ -1,6 +1,7 @@
 #include "elf_check.h"
 
 #include "fmt.h"
+#include "byte_order.h"
 
 #include <pagoda/page.h>
 #include <pagoda/user_layout.h>
@@ -83,17 +84,6 @@ struct check_context {
     char *why;
     size_t why_size;
 };
-
-/* Byte loads: the file buffer has no alignment guarantee and struct casts would be UB. */
-static uint32_t load_le16(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8;
-}
-
-static uint32_t load_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 __attribute__((format(printf, 3, 4))) static enum elf_check_error
 fail(struct check_context *ctx, enum elf_check_error error, const char *fmt, ...)

@@ -1,6 +1,7 @@
 #include "multiboot_header.h"
 
 #include "fmt.h"
+#include "byte_order.h"
 #include "multiboot.h"
 
 #include <stdarg.h>
@@ -22,16 +23,6 @@ struct parse {
     char *why;
     size_t why_size;
 };
-
-static uint32_t load_le16(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8;
-}
-
-static uint32_t load_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 __attribute__((format(printf, 3, 4))) static enum mb_error fail(struct parse *p, enum mb_error e,
                                                                 const char *fmt, ...)

@@ -2,6 +2,7 @@
 
 #include "multiboot.h"
 #include "multiboot_memory.h"
+#include "pagoda/efi_memory.h"
 
 #define FOUR_GIB          0x100000000ull
 #define MB_EFI_BITS_64    64u
@@ -10,7 +11,6 @@
 #define MEMINFO_TAG_SIZE  16u
 #define MMAP_TAG_HEADER   16u /* type, size, entry_size, entry_version */
 #define EFI_MMAP_HEADER   16u /* type, size, descriptor_size, descriptor_version */
-#define DESCRIPTOR_MIN    40u
 #define FB_COMMON_SIZE    32u
 #define FB_RESERVED_FIELD 30u
 
@@ -85,7 +85,7 @@ static uint32_t address_of(const struct writer *w, const uint8_t *p)
 
 static size_t descriptor_count(size_t map_size, size_t descriptor_size)
 {
-    return descriptor_size >= DESCRIPTOR_MIN ? map_size / descriptor_size : 0;
+    return descriptor_size >= PAGODA_EFI_DESCRIPTOR_MIN_SIZE ? map_size / descriptor_size : 0;
 }
 
 /* The converted map lives at the end of the buffer while the front is written; 8 bytes of slack

@@ -1,31 +1,16 @@
 #include "multiboot_memory.h"
 
 #include "multiboot.h"
+#include "byte_order.h"
 #include "pagoda/efi_memory.h"
 
-/* Offsets inside a raw descriptor (UEFI 2.10, 7.2); the stride may be larger than 40. */
-#define DESCRIPTOR_TYPE            0
-#define DESCRIPTOR_PHYSICAL_START  8
-#define DESCRIPTOR_NUMBER_OF_PAGES 24
-#define DESCRIPTOR_MIN_SIZE        40u
-#define DESCRIPTOR_ALIGNMENT       8u
-#define PAGE_SHIFT                 12
-#define NO_TYPE                    0u /* a hole: no descriptor covers the address */
+#define PAGE_SHIFT 12
+#define NO_TYPE    0u /* a hole: no descriptor covers the address */
 
 struct range {
     uint64_t start, end; /* end exclusive */
     uint32_t type;       /* MB_MEMORY_* */
 };
-
-static uint32_t load_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t load_le64(const uint8_t *p)
-{
-    return (uint64_t)load_le32(p) | (uint64_t)load_le32(p + 4) << 32;
-}
 
 uint32_t mb_memory_type_of_efi(uint32_t efi_type)
 {
@@ -67,9 +52,9 @@ static unsigned rank_of(uint32_t type)
 /* 0 for a descriptor that covers nothing or whose end does not fit in 64 bits. */
 static int read_range(const uint8_t *raw, struct range *r)
 {
-    uint64_t pages = load_le64(raw + DESCRIPTOR_NUMBER_OF_PAGES);
-    r->start = load_le64(raw + DESCRIPTOR_PHYSICAL_START);
-    r->type = mb_memory_type_of_efi(load_le32(raw + DESCRIPTOR_TYPE));
+    uint64_t pages = load_le64(raw + PAGODA_EFI_DESCRIPTOR_NUMBER_OF_PAGES);
+    r->start = load_le64(raw + PAGODA_EFI_DESCRIPTOR_PHYSICAL_START);
+    r->type = mb_memory_type_of_efi(load_le32(raw + PAGODA_EFI_DESCRIPTOR_TYPE));
     if (pages == 0 || pages > (UINT64_MAX >> PAGE_SHIFT))
         return 0;
     uint64_t bytes = pages << PAGE_SHIFT;
@@ -118,7 +103,8 @@ static int next_boundary(const struct map_view *map, uint64_t address, uint64_t 
 long mb_memory_convert(const void *map, size_t map_size, size_t descriptor_size,
                        struct mb_memory_entry *out, size_t capacity)
 {
-    if (descriptor_size < DESCRIPTOR_MIN_SIZE || descriptor_size % DESCRIPTOR_ALIGNMENT != 0)
+    if (descriptor_size < PAGODA_EFI_DESCRIPTOR_MIN_SIZE ||
+        descriptor_size % PAGODA_EFI_DESCRIPTOR_ALIGNMENT != 0)
         return -1;
     struct map_view view = {map, map ? map_size / descriptor_size : 0, descriptor_size};
     size_t count = 0;

@@ -11,6 +11,11 @@ import argparse
 import os
 import shutil
 import struct
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "loader"))
+sys.dont_write_bytecode = True  # keep the source tree free of __pycache__
+from make_seeds import write_all  # noqa: E402  (tests/loader/make_seeds.py)
 
 
 def mb1(flags, fields=b"", at=0x40, size=0x1000):
@@ -64,13 +69,6 @@ def info_seeds():
             desc(*d, stride=stride) for d in ovmf)
     seeds["overlapping"] = bytes([0x01]) + b"".join(desc(*d) for d in overlapping)
     return seeds
-
-
-def write_all(directory, seeds):
-    os.makedirs(directory, exist_ok=True)
-    for name, blob in seeds.items():
-        with open(os.path.join(directory, name), "wb") as f:
-            f.write(blob)
 
 
 def main():

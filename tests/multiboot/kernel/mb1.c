@@ -18,22 +18,6 @@
 
 static struct testk_info testk;
 
-static uint32_t u32(uint32_t address)
-{
-    const volatile uint8_t *p = (const volatile uint8_t *)(uintptr_t)address;
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t u64(uint32_t address)
-{
-    return (uint64_t)u32(address) | (uint64_t)u32(address + 4) << 32;
-}
-
-static uint8_t u8(uint32_t address)
-{
-    return *(const volatile uint8_t *)(uintptr_t)address;
-}
-
 static const char *text(uint32_t address)
 {
     return (const char *)(uintptr_t)address;
@@ -41,15 +25,15 @@ static const char *text(uint32_t address)
 
 static void walk_mmap(uint32_t info)
 {
-    uint32_t length = u32(info + 44), at = u32(info + 48);
+    uint32_t length = testk_u32(info + 44), at = testk_u32(info + 48);
     testk_print("mb1: mmap_length %u, mmap_addr 0x%08x\n", length, at);
     testk.have_map = 1;
     for (uint32_t end = at + length; at < end && testk.map_count < TESTK_MAX_RANGES;) {
-        uint32_t size = u32(at);
+        uint32_t size = testk_u32(at);
         struct testk_range *r = &testk.map[testk.map_count++];
-        r->base = u64(at + 4);
-        r->length = u64(at + 12);
-        r->type = u32(at + 20);
+        r->base = testk_u64(at + 4);
+        r->length = testk_u64(at + 12);
+        r->type = testk_u32(at + 20);
         testk_print("mb1: mmap %u: size %u base 0x%012llx length 0x%012llx type %u\n",
                     testk.map_count - 1, size, (unsigned long long)r->base,
                     (unsigned long long)r->length, r->type);
@@ -62,16 +46,17 @@ static void walk_mmap(uint32_t info)
 
 static void walk_modules(uint32_t info)
 {
-    uint32_t count = u32(info + 20), at = u32(info + 24);
+    uint32_t count = testk_u32(info + 20), at = testk_u32(info + 24);
     testk_print("mb1: mods_count %u, mods_addr 0x%08x\n", count, at);
     for (uint32_t i = 0; i < count && i < 16; i++, at += 16) {
-        uint32_t start = u32(at), end = u32(at + 4), string = u32(at + 8);
+        uint32_t start = testk_u32(at), end = testk_u32(at + 4), string = testk_u32(at + 8);
         int string_ok = testk_string_ok(text(string), STRING_MAX);
         testk_print("mb1: module %u: [0x%08x-0x%08x) %u bytes, fnv1a 0x%08x, string \"%s\"\n", i,
                     start, end, end - start,
                     testk_fnv1a((const uint8_t *)(uintptr_t)start, end - start),
                     string_ok ? text(string) : "(unterminated)");
-        testk_check(string_ok && u32(at + 12) == 0, "module %u: string terminated, reserved 0", i);
+        testk_check(string_ok && testk_u32(at + 12) == 0,
+                    "module %u: string terminated, reserved 0", i);
         testk.module_start[testk.module_count] = start;
         testk.module_end[testk.module_count++] = end;
     }
@@ -80,15 +65,15 @@ static void walk_modules(uint32_t info)
 static void walk_framebuffer(uint32_t info)
 {
     testk.have_framebuffer = 1;
-    testk.fb_addr = u64(info + 88);
-    testk.fb_pitch = u32(info + 96);
-    testk.fb_width = u32(info + 100);
-    testk.fb_height = u32(info + 104);
-    testk.fb_bpp = u8(info + 108);
-    testk.fb_type = u8(info + 109);
-    testk.red_pos = u8(info + 110), testk.red_size = u8(info + 111);
-    testk.green_pos = u8(info + 112), testk.green_size = u8(info + 113);
-    testk.blue_pos = u8(info + 114), testk.blue_size = u8(info + 115);
+    testk.fb_addr = testk_u64(info + 88);
+    testk.fb_pitch = testk_u32(info + 96);
+    testk.fb_width = testk_u32(info + 100);
+    testk.fb_height = testk_u32(info + 104);
+    testk.fb_bpp = testk_u8(info + 108);
+    testk.fb_type = testk_u8(info + 109);
+    testk.red_pos = testk_u8(info + 110), testk.red_size = testk_u8(info + 111);
+    testk.green_pos = testk_u8(info + 112), testk.green_size = testk_u8(info + 113);
+    testk.blue_pos = testk_u8(info + 114), testk.blue_size = testk_u8(info + 115);
     testk_print("mb1: framebuffer 0x%llx pitch %u %ux%u bpp %u type %u red %u/%u green %u/%u "
                 "blue %u/%u\n",
                 (unsigned long long)testk.fb_addr, testk.fb_pitch, testk.fb_width, testk.fb_height,
@@ -105,7 +90,7 @@ void testk_run(uint32_t magic, uint32_t info, uint32_t delta_from_load_base)
                 magic);
     testk_check(info % 4 == 0 && info != 0, "EBX holds the information, 4-byte aligned");
     testk_check(testk_delta() == 0, "runs where it was linked");
-    uint32_t flags = u32(info);
+    uint32_t flags = testk_u32(info);
     testk.info_start = info;
     testk.info_end = info + 116;
     testk_print("mb1: flags 0x%08x\n", flags);
@@ -114,15 +99,15 @@ void testk_run(uint32_t magic, uint32_t info, uint32_t delta_from_load_base)
                 "flags: memory, cmdline, modules, mmap, loader name (and framebuffer), nothing "
                 "else");
     if (flags & FLAG_MEMORY) {
-        testk.mem_lower = u32(info + 4);
-        testk.mem_upper = u32(info + 8);
+        testk.mem_lower = testk_u32(info + 4);
+        testk.mem_upper = testk_u32(info + 8);
         testk.have_memory = 1;
         testk_print("mb1: mem_lower %u KiB, mem_upper %u KiB\n", testk.mem_lower, testk.mem_upper);
     }
     if (flags & FLAG_CMDLINE)
-        testk_print("mb1: cmdline \"%s\"\n", text(u32(info + 16)));
+        testk_print("mb1: cmdline \"%s\"\n", text(testk_u32(info + 16)));
     if (flags & FLAG_NAME)
-        testk_print("mb1: boot_loader_name \"%s\"\n", text(u32(info + 64)));
+        testk_print("mb1: boot_loader_name \"%s\"\n", text(testk_u32(info + 64)));
     if (flags & FLAG_MODULES)
         walk_modules(info);
     if (flags & FLAG_MMAP)

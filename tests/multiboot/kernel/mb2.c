@@ -29,22 +29,6 @@ static uint64_t system_table, image_handle;
 static uint32_t load_base;
 static int have_load_base;
 
-static uint32_t u32(uint32_t address)
-{
-    const volatile uint8_t *p = (const volatile uint8_t *)(uintptr_t)address;
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t u64(uint32_t address)
-{
-    return (uint64_t)u32(address) | (uint64_t)u32(address + 4) << 32;
-}
-
-static uint8_t u8(uint32_t address)
-{
-    return *(const volatile uint8_t *)(uintptr_t)address;
-}
-
 static const char *tag_name(uint32_t type)
 {
     switch (type) {
@@ -93,7 +77,7 @@ static void tag_string(uint32_t type, uint32_t at, uint32_t size)
 
 static void tag_module(uint32_t at, uint32_t size)
 {
-    uint32_t start = u32(at + 8), end = u32(at + 12);
+    uint32_t start = testk_u32(at + 8), end = testk_u32(at + 12);
     const char *s = (const char *)(uintptr_t)(at + 16);
     int ok = size > 16 && testk_string_ok(s, size - 16);
     testk_print("mb2:   module [0x%08x-0x%08x) %u bytes, fnv1a 0x%08x, string \"%s\"\n", start, end,
@@ -108,7 +92,7 @@ static void tag_module(uint32_t at, uint32_t size)
 
 static void tag_mmap(uint32_t at, uint32_t size)
 {
-    uint32_t entry_size = u32(at + 8), version = u32(at + 12);
+    uint32_t entry_size = testk_u32(at + 8), version = testk_u32(at + 12);
     testk_print("mb2:   entry_size %u entry_version %u\n", entry_size, version);
     testk_check(entry_size == 24 && version == 0 && (size - 16) % 24 == 0,
                 "memory map: 24-byte entries, version 0");
@@ -118,27 +102,27 @@ static void tag_mmap(uint32_t at, uint32_t size)
     for (uint32_t e = at + 16; e + entry_size <= at + size && testk.map_count < TESTK_MAX_RANGES;
          e += entry_size) {
         struct testk_range *r = &testk.map[testk.map_count++];
-        r->base = u64(e);
-        r->length = u64(e + 8);
-        r->type = u32(e + 16);
+        r->base = testk_u64(e);
+        r->length = testk_u64(e + 8);
+        r->type = testk_u32(e + 16);
         testk_print("mb2:   mmap %u: base 0x%012llx length 0x%012llx type %u reserved %u\n",
                     testk.map_count - 1, (unsigned long long)r->base, (unsigned long long)r->length,
-                    r->type, u32(e + 20));
+                    r->type, testk_u32(e + 20));
     }
 }
 
 static void tag_framebuffer(uint32_t at, uint32_t size)
 {
     testk.have_framebuffer = 1;
-    testk.fb_addr = u64(at + 8);
-    testk.fb_pitch = u32(at + 16);
-    testk.fb_width = u32(at + 20);
-    testk.fb_height = u32(at + 24);
-    testk.fb_bpp = u8(at + 28);
-    testk.fb_type = u8(at + 29);
-    testk.red_pos = u8(at + 32), testk.red_size = u8(at + 33);
-    testk.green_pos = u8(at + 34), testk.green_size = u8(at + 35);
-    testk.blue_pos = u8(at + 36), testk.blue_size = u8(at + 37);
+    testk.fb_addr = testk_u64(at + 8);
+    testk.fb_pitch = testk_u32(at + 16);
+    testk.fb_width = testk_u32(at + 20);
+    testk.fb_height = testk_u32(at + 24);
+    testk.fb_bpp = testk_u8(at + 28);
+    testk.fb_type = testk_u8(at + 29);
+    testk.red_pos = testk_u8(at + 32), testk.red_size = testk_u8(at + 33);
+    testk.green_pos = testk_u8(at + 34), testk.green_size = testk_u8(at + 35);
+    testk.blue_pos = testk_u8(at + 36), testk.blue_size = testk_u8(at + 37);
     testk_print("mb2:   0x%llx pitch %u %ux%u bpp %u type %u red %u/%u green %u/%u blue %u/%u\n",
                 (unsigned long long)testk.fb_addr, testk.fb_pitch, testk.fb_width, testk.fb_height,
                 testk.fb_bpp, testk.fb_type, testk.red_pos, testk.red_size, testk.green_pos,
@@ -160,8 +144,8 @@ static void tag_fields(uint32_t type, uint32_t at, uint32_t size)
         tag_module(at, size);
         break;
     case 4:
-        testk.mem_lower = u32(at + 8);
-        testk.mem_upper = u32(at + 12);
+        testk.mem_lower = testk_u32(at + 8);
+        testk.mem_upper = testk_u32(at + 12);
         testk.have_memory = 1;
         testk_print("mb2:   mem_lower %u KiB mem_upper %u KiB\n", testk.mem_lower, testk.mem_upper);
         break;
@@ -174,33 +158,33 @@ static void tag_fields(uint32_t type, uint32_t at, uint32_t size)
     case 11:
     case 19:
         if (type == 11)
-            system_table = u32(at + 8);
+            system_table = testk_u32(at + 8);
         else
-            image_handle = u32(at + 8);
-        testk_print("mb2:   0x%08x\n", u32(at + 8));
+            image_handle = testk_u32(at + 8);
+        testk_print("mb2:   0x%08x\n", testk_u32(at + 8));
         break;
     case 12:
     case 20:
         if (type == 12)
-            system_table = u64(at + 8);
+            system_table = testk_u64(at + 8);
         else
-            image_handle = u64(at + 8);
-        testk_print("mb2:   0x%016llx\n", (unsigned long long)u64(at + 8));
+            image_handle = testk_u64(at + 8);
+        testk_print("mb2:   0x%016llx\n", (unsigned long long)testk_u64(at + 8));
         break;
     case 14:
     case 15:
         testk_check_rsdp((const uint8_t *)(uintptr_t)(at + 8), size - 8, type == 15);
         break;
     case 17:
-        efi_descriptor_size = u32(at + 8);
+        efi_descriptor_size = testk_u32(at + 8);
         efi_map_at = at + 16;
         efi_map_size = size - 16;
         testk_print("mb2:   descriptor_size %u descriptor_version %u, %u descriptors\n",
-                    efi_descriptor_size, u32(at + 12),
+                    efi_descriptor_size, testk_u32(at + 12),
                     efi_descriptor_size ? efi_map_size / efi_descriptor_size : 0);
         break;
     case 21:
-        load_base = u32(at + 8);
+        load_base = testk_u32(at + 8);
         have_load_base = 1;
         testk_print("mb2:   load_base_addr 0x%08x\n", load_base);
         break;
@@ -248,8 +232,8 @@ static void check_against_efi_map(void)
     uint64_t efi_available = 0, mb_available = 0;
     for (unsigned i = 0; i < count; i++) {
         uint32_t d = efi_map_at + i * efi_descriptor_size;
-        uint32_t type = expected_type(u32(d));
-        uint64_t start = u64(d + 8), pages = u64(d + 24);
+        uint32_t type = expected_type(testk_u32(d));
+        uint64_t start = testk_u64(d + 8), pages = testk_u64(d + 24);
         if (pages == 0)
             continue;
         uint64_t end = start + pages * TESTK_PAGE;
@@ -309,13 +293,13 @@ void testk_run(uint32_t magic, uint32_t info, uint32_t delta_from_load_base)
     testk_check(magic == MB2_MAGIC, "EAX holds the Multiboot 2 magic 0x36D76289 (got 0x%08x)",
                 magic);
     testk_check(info % 8 == 0 && info != 0, "EBX holds the information, 8-byte aligned");
-    uint32_t total = u32(info), at = info + 8, end = info + total;
+    uint32_t total = testk_u32(info), at = info + 8, end = info + total;
     testk.info_start = info;
     testk.info_end = end;
-    testk_print("mb2: total_size %u reserved %u\n", total, u32(info + 4));
+    testk_print("mb2: total_size %u reserved %u\n", total, testk_u32(info + 4));
     int ended = 0, aligned = 1;
     while (at + 8 <= end) {
-        uint32_t type = u32(at), size = u32(at + 4);
+        uint32_t type = testk_u32(at), size = testk_u32(at + 4);
         testk_print("mb2: tag %u (%s) size %u\n", type, tag_name(type), size);
         if (type < TAG_TYPE_LIMIT && type != 3)
             seen[type]++;

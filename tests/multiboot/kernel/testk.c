@@ -1,17 +1,13 @@
 #include "testk.h"
 
+#include "arch/qemu_exit.h"
+#include "arch/x86.h"
 #include "fmt.h"
 
 #include <stdarg.h>
 
-#define COM1           0x3F8u
-#define QEMU_EXIT_PORT 0xF4u
-#define QEMU_EXIT_PASS 0x10u /* QEMU exit status 33 */
-#define QEMU_EXIT_FAIL 0x11u /* QEMU exit status 35 */
+#define COM1 0x3F8u
 
-#define CR0_PE                     0x00000001u
-#define CR0_PG                     0x80000000u
-#define EFLAGS_IF                  0x00000200u
 #define EFLAGS_VM                  0x00020000u
 #define AR_PRESENT                 0x00008000u
 #define AR_S                       0x00001000u
@@ -26,18 +22,6 @@
 
 static unsigned testk_count, testk_failed;
 static uint8_t testk_bss_probe[TESTK_PAGE];
-
-static inline void outb(uint16_t port, uint8_t value)
-{
-    __asm__ volatile("outb %0, %1" : : "a"(value), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-    uint8_t value;
-    __asm__ volatile("inb %1, %0" : "=a"(value) : "Nd"(port));
-    return value;
-}
 
 static void serial_init(void)
 {
@@ -85,7 +69,7 @@ _Noreturn void testk_finish(void)
 {
     testk_print("1..%u\n", testk_count);
     testk_print("testk: %u of %u checks failed\n", testk_failed, testk_count);
-    outb(QEMU_EXIT_PORT, testk_failed == 0 && testk_count > 0 ? QEMU_EXIT_PASS : QEMU_EXIT_FAIL);
+    qemu_exit(testk_failed == 0 && testk_count > 0 ? QEMU_EXIT_PASS : QEMU_EXIT_FAIL);
     for (;;)
         __asm__ volatile("cli; hlt");
 }
@@ -159,7 +143,7 @@ static void check_segment(const char *name, uint32_t selector, int code)
 void testk_check_entry_state(uint32_t eflags)
 {
     uint32_t cr0, cs, ds, es, fs, gs, ss;
-    __asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+    cr0 = read_cr0();
     __asm__ volatile("mov %%cs, %0\n\tmov %%ds, %1\n\tmov %%es, %2" : "=r"(cs), "=r"(ds), "=r"(es));
     __asm__ volatile("mov %%fs, %0\n\tmov %%gs, %1\n\tmov %%ss, %2" : "=r"(fs), "=r"(gs), "=r"(ss));
     testk_print("testk: CR0 0x%08x, EFLAGS at entry 0x%08x\n", cr0, eflags);

@@ -69,6 +69,23 @@ uint32_t testk_fnv1a(const uint8_t *data, uint32_t size);
 /* The printed form of a string from the information: bounded, NUL-checked. */
 int testk_string_ok(const char *s, uint32_t max);
 
+/* Reads of the information, which may sit at any alignment. */
+static inline uint32_t testk_u32(uint32_t address)
+{
+    const volatile uint8_t *p = (const volatile uint8_t *)(uintptr_t)address;
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline uint64_t testk_u64(uint32_t address)
+{
+    return (uint64_t)testk_u32(address) | (uint64_t)testk_u32(address + 4) << 32;
+}
+
+static inline uint8_t testk_u8(uint32_t address)
+{
+    return *(const volatile uint8_t *)(uintptr_t)address;
+}
+
 /* The version-specific walks (mb1.c, mb2.c). */
 void testk_run(uint32_t magic, uint32_t info, uint32_t delta_from_load_base);
 
