@@ -135,7 +135,8 @@ VARIANTS = {
                     r"loaded range \[0xfffff000-0x[0-9a-f]+\) ends above 4 GiB"),
     "mb1-reserved-destination": ("mb1-aout", lambda d: mb1_moved_to(d, 0xFFC00000),
                                  r"the load range of the address fields cannot be loaded: .*"
-                                 r"overlaps \w+ memory"),
+                                 r"(overlaps \w+ memory|is not described by the firmware's "
+                                 r"memory map)"),
     "mb2-bad-checksum": ("mb2-aout", lambda d: mb2_change_header(d, checksum_delta=1),
                          r"bad Multiboot 2 header: Multiboot 2 header at offset 0x0 has a bad "
                          r"checksum"),
