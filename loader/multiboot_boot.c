@@ -14,7 +14,6 @@
  */
 #include "console.h"
 #include "loader.h"
-#include "memory_map.h"
 #include "multiboot.h"
 #include "multiboot_memory.h"
 
