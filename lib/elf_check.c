@@ -1,6 +1,7 @@
 #include "elf_check.h"
 
 #include "fmt.h"
+#include "byte_order.h"
 
 #include <pagoda/page.h>
 #include <pagoda/user_layout.h>
@@ -83,17 +84,6 @@ struct check_context {
     char *why;
     size_t why_size;
 };
-
-/* Byte loads: the file buffer has no alignment guarantee and struct casts would be UB. */
-static uint32_t load_le16(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8;
-}
-
-static uint32_t load_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 __attribute__((format(printf, 3, 4))) static enum elf_check_error
 fail(struct check_context *ctx, enum elf_check_error error, const char *fmt, ...)
@@ -420,7 +410,7 @@ static enum elf_check_error check_file(struct check_context *ctx)
         e = collect_segments(ctx, &h);
     if (e == ELF_CHECK_OK)
         e = check_overlaps(ctx);
-    if (e == ELF_CHECK_OK)
+    if (e == ELF_CHECK_OK && !ctx->rules->ignore_entry)
         e = check_entry(ctx, h.entry);
     if (e == ELF_CHECK_OK && ctx->rules->physical)
         compute_physical_span(ctx->image);

@@ -32,6 +32,9 @@ struct elf_rules {
     uint64_t vaddr_end;
     const char *vaddr_area;  /* names that area in messages, e.g. "the user image area" */
     int allow_write_execute; /* 0: a segment both writable and executable is refused */
+    /* 1: e_entry is not checked (the caller has the entry from elsewhere, e.g. a Multiboot 2
+     * entry address tag); entry_virtual and entry_physical are then 0. */
+    int ignore_entry;
 };
 
 /* Pagoda's kernel and Multiboot kernels: placed at p_paddr with paging off, anywhere in 4 GiB. */

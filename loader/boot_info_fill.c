@@ -1,6 +1,7 @@
 /*
- * Step 9a: everything the kernel gets, written into the boot info page before ExitBootServices.
- * Only the final memory map size (and the ExitBootServices stamp) are added after it.
+ * Step 9a for Pagoda's protocol: everything the kernel gets, written into the boot info page
+ * before ExitBootServices. Only the final memory map size (and the ExitBootServices stamp) are
+ * added after it, by pagoda_info_finish().
  */
 #include "console.h"
 #include "loader.h"
@@ -76,11 +77,21 @@ static void boot_info_fill_modules(struct loader *ld, struct pagoda_boot_info *i
     info->modules = (UINTN)block;
 }
 
-void boot_info_fill(struct loader *ld)
+static void boot_info_fill_firmware(const struct loader_firmware *fw, struct pagoda_boot_info *info)
+{
+    info->framebuffer = fw->framebuffer;
+    info->rsdp = fw->rsdp;
+    info->rsdp_revision = fw->rsdp_revision;
+    memcpy(info->firmware_vendor, fw->vendor, sizeof(info->firmware_vendor));
+    info->firmware_revision = fw->firmware_revision;
+    info->uefi_revision = fw->uefi_revision;
+}
+
+void pagoda_info_fill(struct loader *ld)
 {
     struct pagoda_boot_info *info = ld->boot_info;
 
-    /* firmware_info_collect() already filled framebuffer, rsdp, vendor and revisions. */
+    boot_info_fill_firmware(&ld->firmware, info);
     info->magic = PAGODA_BOOT_MAGIC;
     info->version = PAGODA_BOOT_INFO_VERSION;
     info->size = sizeof(*info);
@@ -95,4 +106,14 @@ void boot_info_fill(struct loader *ld)
         info->tsc[phase] = ld->tsc[phase];
     boot_info_fill_modules(ld, info);
     boot_info_fill_ranges(ld, info);
+}
+
+void pagoda_info_finish(struct loader *ld)
+{
+    struct pagoda_boot_info *info = ld->boot_info;
+
+    info->memory_map_size = ld->final_map_size;
+    info->descriptor_size = (uint32_t)ld->final_descriptor_size;
+    info->descriptor_version = ld->final_descriptor_version;
+    info->tsc[PAGODA_PHASE_EXIT_BOOT_SERVICES] = ld->tsc[PAGODA_PHASE_EXIT_BOOT_SERVICES];
 }

@@ -86,7 +86,7 @@ static int firmware_guid_equal(const EFI_GUID *a, const EFI_GUID *b)
     return memcmp(a, b, sizeof(EFI_GUID)) == 0;
 }
 
-static void firmware_collect_rsdp(struct loader *ld, struct pagoda_boot_info *info)
+static void firmware_collect_rsdp(struct loader *ld, struct loader_firmware *info)
 {
     const void *acpi10 = NULL, *acpi20 = NULL;
 
@@ -97,6 +97,8 @@ static void firmware_collect_rsdp(struct loader *ld, struct pagoda_boot_info *in
         else if (firmware_guid_equal(&t->VendorGuid, &firmware_acpi10_guid))
             acpi10 = t->VendorTable;
     }
+    info->rsdp_v1 = acpi10;
+    info->rsdp_v2 = acpi20;
     const UINT8 *rsdp = acpi20 != NULL ? acpi20 : acpi10;
     if (rsdp == NULL) {
         console_print("loader: no ACPI RSDP in the configuration table\n");
@@ -109,21 +111,20 @@ static void firmware_collect_rsdp(struct loader *ld, struct pagoda_boot_info *in
                   acpi20 != NULL ? "ACPI 2.0" : "ACPI 1.0");
 }
 
-static void firmware_collect_identity(struct loader *ld, struct pagoda_boot_info *info)
+static void firmware_collect_identity(struct loader *ld, struct loader_firmware *info)
 {
-    console_char16_to_ascii(ld->st->FirmwareVendor, info->firmware_vendor,
-                            sizeof(info->firmware_vendor));
+    console_char16_to_ascii(ld->st->FirmwareVendor, info->vendor, sizeof(info->vendor));
     info->firmware_revision = ld->st->FirmwareRevision;
     info->uefi_revision = ld->st->Hdr.Revision;
-    info->firmware_kind = LOADER_FIRMWARE_KIND;
-    console_print("loader: firmware \"%s\" revision 0x%x, UEFI %u.%u, %s\n", info->firmware_vendor,
+    console_print("loader: firmware \"%s\" revision 0x%x, UEFI %u.%u, %s\n", info->vendor,
                   info->firmware_revision, info->uefi_revision >> 16,
                   (info->uefi_revision & 0xffff) / 10, LOADER_ARCH_NAME);
 }
 
 void firmware_info_collect(struct loader *ld)
 {
-    firmware_collect_framebuffer(ld, &ld->boot_info->framebuffer);
-    firmware_collect_rsdp(ld, ld->boot_info);
-    firmware_collect_identity(ld, ld->boot_info);
+    ld->firmware = (struct loader_firmware){0};
+    firmware_collect_framebuffer(ld, &ld->firmware.framebuffer);
+    firmware_collect_rsdp(ld, &ld->firmware);
+    firmware_collect_identity(ld, &ld->firmware);
 }

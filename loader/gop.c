@@ -8,6 +8,9 @@
  * display accepted) first, EDID_DISCOVERED (what it reported) otherwise, both on the GOP's handle
  * (UEFI 2.10, 12.9). Any GOP handle with an EDID will do when the console's GOP has none, as on
  * firmware whose console GOP is a splitter over the real ones.
+ *
+ * The size looked for first is pagoda.cfg's `resolution`, else the one a Multiboot kernel's
+ * header prefers (Multiboot 1 video fields, Multiboot 2 framebuffer tag).
  */
 #include "console.h"
 #include "gop_choice.h"
@@ -15,6 +18,7 @@
 
 #define GOP_MAX_MODES     128u /* real firmware lists 10-60; more are ignored, with a note */
 #define GOP_LIST_PER_LINE 6u
+#define GOP_KERNEL_SOURCE "the kernel's Multiboot header"
 
 static EFI_GUID gop_guid = EFI_GRAPHICS_OUTPUT_PROTOCOL_GUID;
 static EFI_GUID gop_edid_active_guid = EFI_EDID_ACTIVE_PROTOCOL_GUID;
@@ -108,13 +112,15 @@ static void gop_print_modes(UINTN count, UINT32 current)
     console_print("\n");
 }
 
-static void gop_report_pick(const struct loader_config *config, struct gop_pick pick,
+static void gop_report_pick(const struct gop_size *wanted, int from_kernel, struct gop_pick pick,
                             const struct gop_size *native)
 {
+    const char *source = from_kernel ? GOP_KERNEL_SOURCE : CONFIG_FILE_NAME;
+
     if (pick.config_not_offered)
         console_print("loader: resolution %ux%u from %s is not offered by the firmware: "
                       "choosing automatically\n",
-                      config->resolution_width, config->resolution_height, CONFIG_FILE_NAME);
+                      wanted->width, wanted->height, source);
     if (pick.edid_not_offered)
         console_print("loader: the native %ux%u is not in the mode list\n", native->width,
                       native->height);
@@ -124,8 +130,32 @@ static void gop_report_pick(const struct loader_config *config, struct gop_pick 
         return;
     }
     const struct gop_mode *mode = &gop_modes[pick.index];
-    console_print("loader: GOP mode %u, %ux%u: %s\n", mode->number, mode->size.width,
-                  mode->size.height, gop_reason_text(pick.reason));
+    if (pick.reason == GOP_REASON_CONFIG && from_kernel)
+        console_print("loader: GOP mode %u, %ux%u: the size %s prefers\n", mode->number,
+                      mode->size.width, mode->size.height, source);
+    else
+        console_print("loader: GOP mode %u, %ux%u: %s\n", mode->number, mode->size.width,
+                      mode->size.height, gop_reason_text(pick.reason));
+}
+
+/* The size to look for first: pagoda.cfg's, else the kernel's Multiboot header's, else none. */
+static const struct gop_size *gop_wanted(const struct loader *ld, struct gop_size *size,
+                                         int *from_kernel)
+{
+    *from_kernel = 0;
+    if (ld->config.has_resolution) {
+        *size = (struct gop_size){ld->config.resolution_width, ld->config.resolution_height};
+        return size;
+    }
+    if (!ld->video_request.has_size)
+        return NULL;
+    *size = (struct gop_size){ld->video_request.width, ld->video_request.height};
+    *from_kernel = 1;
+    if (ld->video_request.depth != 0 && ld->video_request.depth != 32)
+        console_print("loader: the kernel prefers depth %u; GOP framebuffers have 32 bits per "
+                      "pixel here\n",
+                      ld->video_request.depth);
+    return size;
 }
 
 /* Returns the GOP with the chosen mode set, or NULL when there is no GOP at all. */
@@ -133,8 +163,8 @@ EFI_GRAPHICS_OUTPUT_PROTOCOL *gop_select(struct loader *ld)
 {
     EFI_GRAPHICS_OUTPUT_PROTOCOL *gop = NULL;
     EFI_STATUS status = ld->bs->LocateProtocol(&gop_guid, NULL, (void **)&gop);
-    struct gop_size config = {ld->config.resolution_width, ld->config.resolution_height};
-    struct gop_size native = {0, 0};
+    struct gop_size wanted_size = {0, 0}, native = {0, 0};
+    int from_kernel = 0;
 
     if (EFI_ERROR(status) || gop == NULL || gop->Mode == NULL || gop->Mode->Info == NULL) {
         console_print("loader: no GOP (%s): no framebuffer\n", console_status_text(status));
@@ -143,9 +173,9 @@ EFI_GRAPHICS_OUTPUT_PROTOCOL *gop_select(struct loader *ld)
     int has_native = gop_find_native(ld, gop, &native);
     UINTN count = gop_list_modes(ld->bs, gop);
     gop_print_modes(count, gop->Mode->Mode);
-    struct gop_pick pick = gop_choose(gop_modes, count, ld->config.has_resolution ? &config : NULL,
-                                      has_native ? &native : NULL);
-    gop_report_pick(&ld->config, pick, &native);
+    const struct gop_size *wanted = gop_wanted(ld, &wanted_size, &from_kernel);
+    struct gop_pick pick = gop_choose(gop_modes, count, wanted, has_native ? &native : NULL);
+    gop_report_pick(&wanted_size, from_kernel, pick, &native);
     if (pick.index < 0 || gop_modes[pick.index].number == gop->Mode->Mode)
         return gop;
     status = gop->SetMode(gop, gop_modes[pick.index].number);

@@ -1,11 +1,14 @@
 /*
- * Steps 9b and 10: prepare the trampoline page, leave boot services, jump.
+ * Steps 9b and 10: prepare the trampoline page, leave boot services, jump. The trampoline puts
+ * the protocol's magic in EAX and its information's address in EBX: Pagoda's boot info, or the
+ * Multiboot information (both versions: flat 32-bit segments, paging and interrupts off).
  *
  * After ExitBootServices succeeds nothing may call the firmware: no printing, no allocation.
  * The trampoline page already holds everything the 32-bit side needs.
  */
 #include "console.h"
 #include "loader.h"
+#include "multiboot.h"
 #include "trampoline.h"
 
 #include "pg_string.h"
@@ -29,7 +32,6 @@
 #define GDT_FLAT_CODE32 (GDT_FLAT | GDT_EXECUTABLE)
 #define GDT_FLAT_DATA   GDT_FLAT
 
-_Static_assert(TRAMPOLINE_BOOT_MAGIC == PAGODA_BOOT_MAGIC, "trampoline magic out of date");
 _Static_assert(TRAMPOLINE_SEGMENT_MAX >= ELF_CHECK_MAX_SEGMENTS, "segment list too short");
 _Static_assert(TRAMPOLINE_SEL_DATA == 2 * 8 && TRAMPOLINE_SEL_CODE32 == 1 * 8, "GDT layout");
 
@@ -56,9 +58,7 @@ static int handoff_all_below_4g(struct loader *ld)
     return handoff_modules_below_4g(ld) &&
            handoff_below_4g("trampoline", (UINTN)ld->trampoline, TRAMPOLINE_PAGE_SIZE) &&
            handoff_below_4g("stack", ld->stack, PAGODA_LOADER_STACK_SIZE) &&
-           handoff_below_4g("boot info", (UINTN)ld->boot_info, sizeof(*ld->boot_info)) &&
            handoff_below_4g("memory map", (UINTN)ld->memory_map, ld->memory_map_capacity) &&
-           handoff_below_4g("cmdline", (UINTN)ld->cmdline, strlen(ld->cmdline) + 1) &&
            handoff_below_4g("staging buffer", ld->staging, ld->kernel_file_size) &&
            handoff_below_4g("kernel", ld->elf.phys_start, ld->elf.phys_end - ld->elf.phys_start);
 }
@@ -70,7 +70,20 @@ static void handoff_fill_params(struct loader *ld, struct trampoline_params *p)
 
     memset(p, 0, sizeof(*p));
     p->entry = ld->elf.entry_physical;
-    p->boot_info = (uint32_t)(UINTN)ld->boot_info;
+    switch (ld->protocol) {
+    case LOADER_PROTOCOL_MULTIBOOT1:
+        p->magic = MB1_BOOTLOADER_MAGIC;
+        p->boot_info = (uint32_t)(UINTN)ld->multiboot_info;
+        break;
+    case LOADER_PROTOCOL_MULTIBOOT2:
+        p->magic = MB2_BOOTLOADER_MAGIC;
+        p->boot_info = (uint32_t)(UINTN)ld->multiboot_info;
+        break;
+    default:
+        p->magic = PAGODA_BOOT_MAGIC;
+        p->boot_info = (uint32_t)(UINTN)ld->boot_info;
+        break;
+    }
     p->stack_top = (uint32_t)(ld->stack + PAGODA_LOADER_STACK_SIZE); /* 16-byte aligned */
     p->segment_count = ld->elf.segment_count;
     p->gdt[0] = 0;
@@ -108,7 +121,6 @@ EFI_STATUS handoff_prepare(struct loader *ld)
 
 EFI_STATUS handoff_exit_boot_services(struct loader *ld)
 {
-    struct pagoda_boot_info *info = ld->boot_info;
     EFI_STATUS status = EFI_INVALID_PARAMETER;
     UINTN size = 0, key = 0, descriptor_size = 0;
     UINT32 descriptor_version = 0;
@@ -133,10 +145,10 @@ EFI_STATUS handoff_exit_boot_services(struct loader *ld)
     }
     console_shutdown();
     ld->st = NULL;
-    info->memory_map_size = size;
-    info->descriptor_size = (uint32_t)descriptor_size;
-    info->descriptor_version = descriptor_version;
-    info->tsc[PAGODA_PHASE_EXIT_BOOT_SERVICES] = tsc_read();
+    ld->final_map_size = size;
+    ld->final_descriptor_size = descriptor_size;
+    ld->final_descriptor_version = descriptor_version;
+    ld->tsc[PAGODA_PHASE_EXIT_BOOT_SERVICES] = tsc_read();
     return EFI_SUCCESS;
 }
 

@@ -1,6 +1,7 @@
 /*
  * Steps 4 and 5: read the kernel file into a staging buffer below 4 GiB, then validate it with
- * elf_check() before anything is placed anywhere.
+ * elf_check() before anything is placed anywhere. A Multiboot kernel was already checked with its
+ * header (protocol.c); its plan is only shown here.
  */
 #include "console.h"
 #include "esp.h"
@@ -86,13 +87,15 @@ static void kernel_print_segments(const struct elf_image *elf)
 EFI_STATUS kernel_validate(struct loader *ld)
 {
     char why[KERNEL_WHY_MAX];
-    enum elf_check_error error =
-        elf_check((const void *)(UINTN)ld->staging, (size_t)ld->kernel_file_size, &elf_rules_kernel,
-                  &ld->elf, why, sizeof(why));
 
-    if (error != ELF_CHECK_OK) {
-        console_print("pagoda: %s: %s\n", ld->kernel_path, why);
-        return LOADER_STATUS_BAD_KERNEL;
+    if (!loader_is_multiboot(ld)) {
+        enum elf_check_error error =
+            elf_check((const void *)(UINTN)ld->staging, (size_t)ld->kernel_file_size,
+                      &elf_rules_kernel, &ld->elf, why, sizeof(why));
+        if (error != ELF_CHECK_OK) {
+            console_print("pagoda: %s: %s\n", ld->kernel_path, why);
+            return LOADER_STATUS_BAD_KERNEL;
+        }
     }
     console_print(
         "loader: kernel ok: %u segment(s) at [0x%llx-0x%llx), entry 0x%08x (phys 0x%08x)\n",

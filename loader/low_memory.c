@@ -74,10 +74,10 @@ static EFI_STATUS low_memory_allocate_map_buffer(struct loader *ld)
     return low_memory_allocate_bytes(ld, EfiLoaderData, size, &ld->memory_map);
 }
 
-static EFI_STATUS low_memory_allocate_all(struct loader *ld)
+/* Pagoda's boot info, its command line and modules block (Multiboot's are made later). */
+static EFI_STATUS low_memory_allocate_pagoda(struct loader *ld)
 {
     size_t cmdline_length = strlen(ld->config.cmdline);
-    void *stack = NULL;
     EFI_STATUS status;
 
     status = low_memory_allocate_bytes(ld, EfiLoaderData, sizeof(struct pagoda_boot_info),
@@ -85,6 +85,21 @@ static EFI_STATUS low_memory_allocate_all(struct loader *ld)
     if (!EFI_ERROR(status))
         status =
             low_memory_allocate_bytes(ld, EfiLoaderData, cmdline_length + 1, (void **)&ld->cmdline);
+    if (!EFI_ERROR(status) && ld->module_count > 0)
+        status = low_memory_allocate_bytes(ld, EfiLoaderData, sizeof(struct pagoda_modules),
+                                           (void **)&ld->modules_block);
+    if (!EFI_ERROR(status))
+        memcpy(ld->cmdline, ld->config.cmdline, cmdline_length + 1);
+    return status;
+}
+
+static EFI_STATUS low_memory_allocate_all(struct loader *ld)
+{
+    void *stack = NULL;
+    EFI_STATUS status = EFI_SUCCESS;
+
+    if (!loader_is_multiboot(ld))
+        status = low_memory_allocate_pagoda(ld);
     /* LoaderCode: firmware that maps data pages no-execute still runs code from this one. */
     if (!EFI_ERROR(status))
         status = low_memory_allocate_bytes(ld, EfiLoaderCode, PAGODA_PAGE_SIZE,
@@ -93,13 +108,9 @@ static EFI_STATUS low_memory_allocate_all(struct loader *ld)
         status = low_memory_allocate_bytes(ld, EfiLoaderData, PAGODA_LOADER_STACK_SIZE, &stack);
     if (!EFI_ERROR(status))
         status = low_memory_allocate_map_buffer(ld);
-    if (!EFI_ERROR(status) && ld->module_count > 0)
-        status = low_memory_allocate_bytes(ld, EfiLoaderData, sizeof(struct pagoda_modules),
-                                           (void **)&ld->modules_block);
     if (EFI_ERROR(status))
         return status;
     ld->stack = (EFI_PHYSICAL_ADDRESS)(UINTN)stack;
-    memcpy(ld->cmdline, ld->config.cmdline, cmdline_length + 1);
     return EFI_SUCCESS;
 }
 
@@ -114,9 +125,13 @@ EFI_STATUS low_memory_allocate(struct loader *ld)
                       console_status_text(status));
         return status;
     }
-    console_print("loader: boot info 0x%llx, cmdline 0x%llx, trampoline 0x%llx, "
-                  "stack 0x%llx, map buffer 0x%llx (%u bytes)\n",
-                  (unsigned long long)(UINTN)ld->boot_info, (unsigned long long)(UINTN)ld->cmdline,
+    if (!loader_is_multiboot(ld))
+        console_print("loader: boot info 0x%llx, cmdline 0x%llx, ",
+                      (unsigned long long)(UINTN)ld->boot_info,
+                      (unsigned long long)(UINTN)ld->cmdline);
+    else
+        console_print("loader: ");
+    console_print("trampoline 0x%llx, stack 0x%llx, map buffer 0x%llx (%u bytes)\n",
                   (unsigned long long)(UINTN)ld->trampoline, (unsigned long long)ld->stack,
                   (unsigned long long)(UINTN)ld->memory_map, (unsigned)ld->memory_map_capacity);
     return EFI_SUCCESS;

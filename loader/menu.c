@@ -1,5 +1,5 @@
 /*
- * Step 3b: the boot menu. Shown only when pagoda.cfg sets menu_timeout > 0, so scripted boots
+ * Step 5b: the boot menu. Shown only when pagoda.cfg sets menu_timeout > 0, so scripted boots
  * (tests, CI) never wait. It offers boot / self-tests / paging comparison and a paging mode, counts
  * down, and turns the choice into "mode=... paging=..." words appended to the command line.
  * Enter also stores the choice in a non-volatile variable of Pagoda's own GUID, which preselects
@@ -179,6 +179,13 @@ void menu_choose(struct loader *ld)
     struct loader_config *config = &ld->config;
     struct menu_choice choice = {config->default_action, config->paging};
     int with_mode = config->has_default_action, with_paging = config->has_paging;
+
+    if (loader_is_multiboot(ld)) {
+        if (config->menu_timeout > 0 || with_mode || with_paging)
+            console_print("loader: menu_timeout, default and paging are ignored: they choose "
+                          "modes of Pagoda's kernel, not of a Multiboot kernel\n");
+        return;
+    }
 
     if (config->menu_timeout > 0) {
         struct menu_screen screen = {ld->st->ConOut, ld->st->ConIn, ld->bs};

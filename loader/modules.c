@@ -24,13 +24,14 @@
 static const char modules_no_string[] = "";
 
 static EFI_STATUS modules_check_hash(struct loader *ld, const char *path,
-                                     const struct loader_module *module, char *hex)
+                                     const struct loader_module *module, char *hex, int *trusted)
 {
     uint8_t digest[SHA256_DIGEST_SIZE];
 
     sha256_digest((const void *)(UINTN)module->base, (size_t)module->size, digest);
     sha256_to_hex(digest, hex);
     int match = trusted_hash_find(trusted_modules, trusted_modules_count, digest);
+    *trusted = match >= 0;
     if (match >= 0 || (!ld->secure_boot && trusted_modules_count == 0))
         return EFI_SUCCESS;
     if (!ld->secure_boot) {
@@ -86,6 +87,7 @@ static EFI_STATUS modules_load_one(struct loader *ld, const char *name, const ch
 {
     struct loader_module *module = &ld->modules[ld->module_count];
     char path[LOADER_PATH_CHARS], hex[SHA256_HEX_SIZE];
+    int trusted = 0;
     EFI_FILE_HANDLE file = NULL;
     EFI_STATUS status = esp_open_file(ld, name, &file, path, sizeof(path));
 
@@ -103,15 +105,16 @@ static EFI_STATUS modules_load_one(struct loader *ld, const char *name, const ch
     status = modules_read(ld, file, path, module);
     file->Close(file);
     if (!EFI_ERROR(status))
-        status = modules_check_hash(ld, path, module, hex);
+        status = modules_check_hash(ld, path, module, hex, &trusted);
     if (EFI_ERROR(status))
         return status;
     ld->module_count++;
     *loaded = 1;
-    console_print("loader: module %u: %s (%llu bytes) at 0x%llx, SHA-256 %.*s...%s%s%s\n",
+    console_print("loader: module %u: %s (%llu bytes) at 0x%llx, SHA-256 %.*s...%s%s%s%s\n",
                   ld->module_count, path, (unsigned long long)module->size,
                   (unsigned long long)module->base, MODULES_HASH_PREFIX, hex,
-                  string[0] ? " \"" : "", string, string[0] ? "\"" : "");
+                  trusted ? " (trusted by this loader)" : "", string[0] ? " \"" : "", string,
+                  string[0] ? "\"" : "");
     return EFI_SUCCESS;
 }
 

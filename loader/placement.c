@@ -1,17 +1,12 @@
 #include "placement.h"
 
 #include "fmt.h"
+#include "byte_order.h"
 #include "pagoda/efi_memory.h"
 
 #include <stdarg.h>
 
-/* Offsets inside a raw descriptor (UEFI 2.10, 7.2): read by bytes, the stride may be 48. */
-#define DESCRIPTOR_TYPE            0
-#define DESCRIPTOR_PHYSICAL_START  8
-#define DESCRIPTOR_NUMBER_OF_PAGES 24
-#define DESCRIPTOR_MIN_SIZE        40u
-#define DESCRIPTOR_ALIGNMENT       8u
-#define PAGE_SHIFT                 12
+#define PAGE_SHIFT 12
 /* 2^52 pages of 4 KiB is all of the 64-bit space: any count above it wraps. */
 #define PAGE_COUNT_LIMIT (1ull << (64 - PAGE_SHIFT))
 
@@ -27,16 +22,6 @@ struct map_view {
     size_t stride;
 };
 
-static uint32_t load_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t load_le64(const uint8_t *p)
-{
-    return (uint64_t)load_le32(p) | (uint64_t)load_le32(p + 4) << 32;
-}
-
 static size_t descriptor_count(const struct map_view *map)
 {
     return map->size / map->stride;
@@ -51,9 +36,9 @@ static const uint8_t *descriptor_at(const struct map_view *map, size_t index)
 static int read_region(const struct map_view *map, size_t index, struct region *r)
 {
     const uint8_t *raw = descriptor_at(map, index);
-    uint64_t pages = load_le64(raw + DESCRIPTOR_NUMBER_OF_PAGES);
-    r->type = load_le32(raw + DESCRIPTOR_TYPE);
-    r->first = load_le64(raw + DESCRIPTOR_PHYSICAL_START);
+    uint64_t pages = load_le64(raw + PAGODA_EFI_DESCRIPTOR_NUMBER_OF_PAGES);
+    r->type = load_le32(raw + PAGODA_EFI_DESCRIPTOR_TYPE);
+    r->first = load_le64(raw + PAGODA_EFI_DESCRIPTOR_PHYSICAL_START);
     if (pages == 0 || pages - 1 >= PAGE_COUNT_LIMIT)
         return 0;
     /* pages * 4096 - 1, computed so that 2^52 pages from 0 (all of memory) still fits. */
@@ -67,7 +52,7 @@ static int read_region(const struct map_view *map, size_t index, struct region *
 static int descriptor_wraps(const struct map_view *map, size_t index)
 {
     const uint8_t *raw = descriptor_at(map, index);
-    uint64_t pages = load_le64(raw + DESCRIPTOR_NUMBER_OF_PAGES);
+    uint64_t pages = load_le64(raw + PAGODA_EFI_DESCRIPTOR_NUMBER_OF_PAGES);
     struct region r;
     return pages != 0 && !read_region(map, index, &r);
 }
@@ -122,10 +107,11 @@ fail(char *why, size_t why_size, enum placement_error error, const char *fmt, ..
 
 static enum placement_error check_map_shape(const struct map_view *map, char *why, size_t why_size)
 {
-    if (map->stride < DESCRIPTOR_MIN_SIZE || map->stride % DESCRIPTOR_ALIGNMENT != 0)
+    if (map->stride < PAGODA_EFI_DESCRIPTOR_MIN_SIZE ||
+        map->stride % PAGODA_EFI_DESCRIPTOR_ALIGNMENT != 0)
         return fail(why, why_size, PLACEMENT_BAD_DESCRIPTOR_SIZE,
                     "memory map descriptor size %zu is invalid (needs >= %u and a multiple of %u)",
-                    map->stride, DESCRIPTOR_MIN_SIZE, DESCRIPTOR_ALIGNMENT);
+                    map->stride, PAGODA_EFI_DESCRIPTOR_MIN_SIZE, PAGODA_EFI_DESCRIPTOR_ALIGNMENT);
     if (map->size % map->stride != 0)
         return fail(why, why_size, PLACEMENT_BAD_MAP_SIZE,
                     "memory map size %zu is not a multiple of the descriptor size %zu", map->size,
@@ -137,9 +123,9 @@ static enum placement_error check_map_shape(const struct map_view *map, char *wh
         return fail(why, why_size, PLACEMENT_DESCRIPTOR_WRAPS,
                     "memory map descriptor %zu (type %u at 0x%llx, 0x%llx pages) wraps past the "
                     "end of the 64-bit address space",
-                    i, load_le32(raw + DESCRIPTOR_TYPE),
-                    (unsigned long long)load_le64(raw + DESCRIPTOR_PHYSICAL_START),
-                    (unsigned long long)load_le64(raw + DESCRIPTOR_NUMBER_OF_PAGES));
+                    i, load_le32(raw + PAGODA_EFI_DESCRIPTOR_TYPE),
+                    (unsigned long long)load_le64(raw + PAGODA_EFI_DESCRIPTOR_PHYSICAL_START),
+                    (unsigned long long)load_le64(raw + PAGODA_EFI_DESCRIPTOR_NUMBER_OF_PAGES));
     }
     return PLACEMENT_OK;
 }
@@ -248,6 +234,83 @@ enum placement_error placement_check(const void *map, size_t map_size, size_t de
     return e;
 }
 
+struct finder {
+    const void *map;
+    size_t map_size, stride;
+    uint64_t size, align, lowest, end_limit;
+    enum placement_preference preference;
+    int found;
+    uint64_t best;
+};
+
+/* Tries the aligned base nearest to CANDIDATE in the preferred direction. */
+static void finder_try(struct finder *f, uint64_t candidate)
+{
+    uint64_t base;
+    if (f->preference == PLACEMENT_LOWEST) {
+        if (candidate > UINT64_MAX - (f->align - 1))
+            return;
+        base = (candidate + f->align - 1) & ~(f->align - 1);
+    } else {
+        base = candidate & ~(f->align - 1);
+    }
+    if (base < f->lowest || base > f->end_limit || f->size > f->end_limit - base)
+        return;
+    if (f->found && (f->preference == PLACEMENT_LOWEST ? base >= f->best : base <= f->best))
+        return;
+    if (placement_check(f->map, f->map_size, f->stride, base, f->size, NULL, 0) != PLACEMENT_OK)
+        return;
+    f->found = 1;
+    f->best = base;
+}
+
+/* A descriptor boundary as a candidate: the base itself (lowest) or the base ending there. */
+static void finder_try_boundary(struct finder *f, uint64_t boundary)
+{
+    if (f->preference == PLACEMENT_LOWEST)
+        finder_try(f, boundary);
+    else if (boundary >= f->size)
+        finder_try(f, boundary - f->size);
+}
+
+enum placement_error placement_find(const void *map, size_t map_size, size_t descriptor_size,
+                                    uint64_t size, uint64_t align, uint64_t lowest,
+                                    uint64_t end_limit, enum placement_preference preference,
+                                    uint64_t *base, char *why, size_t why_size)
+{
+    struct map_view view = {map, map ? map_size : 0, descriptor_size};
+    struct finder f = {map,    view.size, descriptor_size, size, align ? align : 1,
+                       lowest, end_limit, preference,      0,    0};
+    if (why && why_size)
+        why[0] = '\0';
+    enum placement_error e = check_map_shape(&view, why, why_size);
+    if (e != PLACEMENT_OK)
+        return e;
+    if (size == 0 || (f.align & (f.align - 1)) != 0 || lowest > end_limit ||
+        size > end_limit - lowest)
+        return fail(why, why_size, PLACEMENT_NO_ROOM,
+                    "0x%llx bytes aligned to 0x%llx cannot fit in [0x%llx-0x%llx)",
+                    (unsigned long long)size, (unsigned long long)f.align,
+                    (unsigned long long)lowest, (unsigned long long)end_limit);
+    finder_try(&f, preference == PLACEMENT_LOWEST ? lowest : end_limit - size);
+    for (size_t i = 0; i < descriptor_count(&view); i++) {
+        struct region r;
+        if (!read_region(&view, i, &r))
+            continue;
+        finder_try_boundary(&f, r.first);
+        if (r.last != UINT64_MAX)
+            finder_try_boundary(&f, r.last + 1);
+    }
+    if (!f.found)
+        return fail(why, why_size, PLACEMENT_NO_ROOM,
+                    "no memory the kernel may use holds 0x%llx bytes aligned to 0x%llx within "
+                    "[0x%llx-0x%llx)",
+                    (unsigned long long)size, (unsigned long long)f.align,
+                    (unsigned long long)lowest, (unsigned long long)end_limit);
+    *base = f.best;
+    return PLACEMENT_OK;
+}
+
 const char *placement_error_name(enum placement_error e)
 {
     static const char *const names[PLACEMENT_ERROR_COUNT] = {
@@ -258,6 +321,7 @@ const char *placement_error_name(enum placement_error e)
         [PLACEMENT_DESCRIPTOR_WRAPS] = "PLACEMENT_DESCRIPTOR_WRAPS",
         [PLACEMENT_MEMORY_IN_USE] = "PLACEMENT_MEMORY_IN_USE",
         [PLACEMENT_NOT_DESCRIBED] = "PLACEMENT_NOT_DESCRIBED",
+        [PLACEMENT_NO_ROOM] = "PLACEMENT_NO_ROOM",
     };
     if ((unsigned)e >= PLACEMENT_ERROR_COUNT)
         return "PLACEMENT_?";

@@ -21,6 +21,7 @@ enum placement_error {
     PLACEMENT_DESCRIPTOR_WRAPS,    /* a descriptor's start + pages * 4096 passes 2^64 */
     PLACEMENT_MEMORY_IN_USE,       /* part of the range has a type the loader may not overwrite */
     PLACEMENT_NOT_DESCRIBED,       /* part of the range is in no descriptor at all */
+    PLACEMENT_NO_ROOM,             /* placement_find: no usable range of that size and alignment */
     PLACEMENT_ERROR_COUNT,
 };
 
@@ -32,6 +33,22 @@ enum placement_error {
  */
 enum placement_error placement_check(const void *map, size_t map_size, size_t descriptor_size,
                                      uint64_t base, uint64_t size, char *why, size_t why_size);
+
+enum placement_preference {
+    PLACEMENT_LOWEST,  /* the lowest base that works */
+    PLACEMENT_HIGHEST, /* the highest base that works */
+};
+
+/*
+ * Finds a base for SIZE bytes (size > 0) that placement_check() accepts, a multiple of ALIGN
+ * (a power of two; 0 counts as 1), with lowest <= base and base + size <= end_limit, the lowest or
+ * the highest one. On PLACEMENT_NO_ROOM why says what was asked. Every candidate is the start
+ * of the window or a descriptor boundary rounded to the alignment: the best base always is one.
+ */
+enum placement_error placement_find(const void *map, size_t map_size, size_t descriptor_size,
+                                    uint64_t size, uint64_t align, uint64_t lowest,
+                                    uint64_t end_limit, enum placement_preference preference,
+                                    uint64_t *base, char *why, size_t why_size);
 
 /* "PLACEMENT_MEMORY_IN_USE" etc., for tests and logs; "PLACEMENT_?" for values out of range. */
 const char *placement_error_name(enum placement_error e);

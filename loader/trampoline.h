@@ -10,14 +10,14 @@
 #define TRAMPOLINE_PAGE_SIZE     4096
 #define TRAMPOLINE_PARAMS_OFFSET 0x800 /* code lives below, parameters from here on */
 #define TRAMPOLINE_SEGMENT_MAX   16
-#define TRAMPOLINE_BOOT_MAGIC    0x41444750 /* PAGODA_BOOT_MAGIC, checked in handoff.c */
 
 /* Parameter block offsets (from the start of the parameters). */
 #define TP_ENTRY         0  /* u32 physical entry */
-#define TP_BOOT_INFO     4  /* u32 boot info physical address */
+#define TP_BOOT_INFO     4  /* u32 boot info physical address, for EBX */
 #define TP_STACK_TOP     8  /* u32 */
 #define TP_SEGMENT_COUNT 12 /* u32 */
 #define TP_GDTR          18 /* u16 limit, then base: 8 bytes read by a 64-bit lgdt, 4 by 32-bit */
+#define TP_MAGIC         28 /* u32 the protocol's magic, for EAX */
 #define TP_IDTR          34 /* u16 limit 0, base 0: any interrupt now is fatal, on purpose */
 #define TP_GDT           48 /* 4 descriptors */
 #define TP_SEGMENTS      80 /* TRAMPOLINE_SEGMENT_MAX copy orders */
@@ -70,7 +70,7 @@ struct trampoline_params {
     uint16_t pad0;
     uint16_t gdtr_limit;
     uint32_t gdtr_base_low, gdtr_base_high;
-    uint32_t pad1;
+    uint32_t magic;
     uint16_t pad2;
     uint16_t idtr_limit;
     uint32_t idtr_base_low, idtr_base_high;
@@ -84,6 +84,7 @@ _Static_assert(offsetof(struct trampoline_params, segment_count) == TP_SEGMENT_C
 _Static_assert(offsetof(struct trampoline_params, stack_top) == TP_STACK_TOP, "TP");
 _Static_assert(offsetof(struct trampoline_params, boot_info) == TP_BOOT_INFO, "TP");
 _Static_assert(offsetof(struct trampoline_params, gdtr_limit) == TP_GDTR, "TP");
+_Static_assert(offsetof(struct trampoline_params, magic) == TP_MAGIC, "TP");
 _Static_assert(offsetof(struct trampoline_params, idtr_limit) == TP_IDTR, "TP");
 _Static_assert(offsetof(struct trampoline_params, gdt) == TP_GDT, "TP");
 _Static_assert(offsetof(struct trampoline_params, segments) == TP_SEGMENTS, "TP");

@@ -47,7 +47,18 @@ struct pagoda_efi_memory_descriptor {
     uint64_t attribute;
 };
 
-_Static_assert(offsetof(struct pagoda_efi_memory_descriptor, physical_start) == 8,
+/* Byte offsets in a raw descriptor, for code that reads the map byte by byte at any stride. */
+#define PAGODA_EFI_DESCRIPTOR_TYPE            0
+#define PAGODA_EFI_DESCRIPTOR_PHYSICAL_START  8
+#define PAGODA_EFI_DESCRIPTOR_NUMBER_OF_PAGES 24
+#define PAGODA_EFI_DESCRIPTOR_MIN_SIZE        40u /* the smallest stride the spec allows */
+#define PAGODA_EFI_DESCRIPTOR_ALIGNMENT       8u  /* every stride is a multiple of it */
+
+_Static_assert(offsetof(struct pagoda_efi_memory_descriptor, physical_start) ==
+                   PAGODA_EFI_DESCRIPTOR_PHYSICAL_START,
+               "EFI descriptor layout");
+_Static_assert(offsetof(struct pagoda_efi_memory_descriptor, number_of_pages) ==
+                   PAGODA_EFI_DESCRIPTOR_NUMBER_OF_PAGES,
                "EFI descriptor layout");
 _Static_assert(sizeof(struct pagoda_efi_memory_descriptor) == 40, "EFI descriptor layout");
 

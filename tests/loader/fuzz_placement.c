@@ -137,5 +137,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     struct model m = {map, map_size / stride, stride, base, (u128)base + length};
     require(got == expected_verdict(&m, length));
+
+    /* placement_find: the window [base, base + 16 MiB), the size from the length, an alignment
+     * from the length's low bits; whatever it finds must pass placement_check in the window. */
+    uint64_t want = (length & 0xffffff) + 1, align = 1ull << ((length >> 24) & 15);
+    uint64_t limit = base > UINT64_MAX - 0x1000000 ? UINT64_MAX : base + 0x1000000, found = 0;
+    for (int highest = 0; highest < 2; highest++) {
+        enum placement_error e =
+            placement_find(map, map_size, stride, want, align, base, limit,
+                           highest ? PLACEMENT_HIGHEST : PLACEMENT_LOWEST, &found, why, sizeof why);
+        require(e == PLACEMENT_OK || e == PLACEMENT_NO_ROOM || e == PLACEMENT_DESCRIPTOR_WRAPS ||
+                e == PLACEMENT_BAD_DESCRIPTOR_SIZE);
+        if (e != PLACEMENT_OK)
+            continue;
+        require(found >= base && found % align == 0 && want <= limit - found);
+        require(placement_check(map, map_size, stride, found, want, NULL, 0) == PLACEMENT_OK);
+        if (!highest && found >= base + align) /* one alignment step lower must not work */
+            require(placement_check(map, map_size, stride, found - align, want, NULL, 0) !=
+                    PLACEMENT_OK);
+        if (highest && limit - want - found >= align) /* found + want <= limit holds */
+            require(placement_check(map, map_size, stride, found + align, want, NULL, 0) !=
+                    PLACEMENT_OK);
+    }
     return 0;
 }

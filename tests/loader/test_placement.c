@@ -270,9 +270,73 @@ static void test_error_names(void)
               "placement_type_allowed agrees with the rules");
 }
 
+static enum placement_error find(const struct desc *d, size_t count, uint64_t size, uint64_t align,
+                                 uint64_t lowest, uint64_t end, enum placement_preference pref,
+                                 uint64_t *base)
+{
+    struct map m = make_map(d, count, 48);
+    enum placement_error got =
+        placement_find(m.bytes, m.size, 48, size, align, lowest, end, pref, base, why, sizeof why);
+    free(m.bytes);
+    return got;
+}
+
+static void test_find(void)
+{
+    const size_t n = COUNT(typical);
+    uint64_t base = 0;
+
+    TAP_CHECK(find(typical, n, 0x10000, 0x1000, 0, 1ull << 32, PLACEMENT_LOWEST, &base) ==
+                      PLACEMENT_OK &&
+                  base == 0,
+              "lowest 64 KiB anywhere: address 0 (got 0x%llx)", (unsigned long long)base);
+    TAP_CHECK(find(typical, n, 0x10000, 0x1000, 0x1000, 1ull << 32, PLACEMENT_LOWEST, &base) ==
+                      PLACEMENT_OK &&
+                  base == 0x1000,
+              "lowest at or above 0x1000: 0x1000");
+    TAP_CHECK(find(typical, n, 0xa0000, 0x1000, 0x1000, 1ull << 32, PLACEMENT_LOWEST, &base) ==
+                      PLACEMENT_OK &&
+                  base == 0x100000,
+              "640 KiB does not fit below 640 KiB from 0x1000: the next usable run, 1 MiB");
+    TAP_CHECK(find(typical, n, 0x10000, 0x1000, 0, 1ull << 32, PLACEMENT_HIGHEST, &base) ==
+                      PLACEMENT_OK &&
+                  base == 0x400000,
+              "highest 64 KiB: ends at 0x410000, the top of memory (got 0x%llx)",
+              (unsigned long long)base);
+    TAP_CHECK(find(typical, n, 0x10000, 0x1000, 0, 0x300000, PLACEMENT_HIGHEST, &base) ==
+                      PLACEMENT_OK &&
+                  base == 0x280000,
+              "highest below 0x300000: [0x280000-0x290000), just before the hole (got 0x%llx)",
+              (unsigned long long)base);
+    TAP_CHECK(find(typical, n, 0x190000, 0x100000, 0, 1ull << 32, PLACEMENT_LOWEST, &base) ==
+                      PLACEMENT_OK &&
+                  base == 0x100000,
+              "1.6 MiB aligned to 1 MiB: over three touching descriptors from 1 MiB");
+    TAP_CHECK(find(typical, n, 0x190000, 0x200000, 0, 1ull << 32, PLACEMENT_LOWEST, &base) ==
+                  PLACEMENT_NO_ROOM,
+              "the same aligned to 2 MiB: no room (%s)", why);
+    TAP_CHECK(find(typical, n, 0x1000, 0x1000, 0x2f0000, 0x310000, PLACEMENT_LOWEST, &base) ==
+                  PLACEMENT_NO_ROOM,
+              "a window holding only runtime data: no room");
+    TAP_CHECK(find(typical, n, 0x1000, 0x3000, 0, 1ull << 32, PLACEMENT_LOWEST, &base) ==
+                  PLACEMENT_NO_ROOM,
+              "alignment 0x3000 (not a power of two): refused");
+    TAP_CHECK(find(typical, n, 0x1000, 0, 0x123, 1ull << 32, PLACEMENT_LOWEST, &base) ==
+                      PLACEMENT_OK &&
+                  base == 0x123,
+              "alignment 0 counts as 1: 0x123");
+    TAP_CHECK(find(typical, n, 0x2000, 0x1000, 0x5000, 0x4000, PLACEMENT_LOWEST, &base) ==
+                  PLACEMENT_NO_ROOM,
+              "lowest above the end limit: no room");
+    TAP_CHECK(find(typical, n, 0, 0x1000, 0, 1ull << 32, PLACEMENT_LOWEST, &base) ==
+                  PLACEMENT_NO_ROOM,
+              "size 0: refused");
+}
+
 int main(void)
 {
     test_typical_map();
+    test_find();
     test_each_type();
     test_odd_maps();
     test_shape_errors();

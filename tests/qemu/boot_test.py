@@ -60,15 +60,18 @@ KERNEL_PATH = r"pagoda\.elf"
 ESCAPES = re.compile(r"\x1b\[[0-9;=?]*[A-Za-z]")
 
 
-def boot(firmware, disk="ahci", memory="256M", config=(), expect=()):
-    """A kernel self-test boot; EXPECT: (regex, what) the serial log must also show."""
+def boot(firmware, disk="ahci", memory="256M", config=(), expect=(), extras=()):
+    """A kernel self-test boot; EXPECT: (regex, what) the serial log must also show; EXTRAS:
+    (file name, bytes) put next to the kernel."""
     return {"kind": "boot", "firmware": firmware, "disk": disk, "memory": memory,
-            "config": ["cmdline = mode=test"] + list(config), "expect": list(expect)}
+            "config": ["cmdline = mode=test"] + list(config), "expect": list(expect),
+            "extras": list(extras)}
 
 
-def boot_log(firmware, config=None, expect=()):
+def boot_log(firmware, config=None, expect=(), extras=()):
     """A normal boot (boot log, then halt); CONFIG None means no pagoda.cfg at all."""
-    return {"kind": "boot_log", "firmware": firmware, "config": config, "expect": list(expect)}
+    return {"kind": "boot_log", "firmware": firmware, "config": config, "expect": list(expect),
+            "extras": list(extras)}
 
 
 def crash(firmware, exception, expect):
@@ -110,9 +113,27 @@ CASES = {
                                               "bad line 3 of pagoda.cfg reported and ignored")]),
     "boot-x64-no-config": boot_log("x64", expect=[
         (r"pagoda\.cfg not found, using defaults", "missing pagoda.cfg: loader uses defaults"),
-        (r'cmdline=""', "default command line is empty")]),
+        (r'cmdline=""', "default command line is empty"),
+        (r"no module named in pagoda\.cfg and no \S*programs\.tar: booting without modules",
+         "no module lines and no programs.tar: one line, no error")]),
     "boot-ia32-boot-log": boot_log("ia32", config=["cmdline = mode=boot"], expect=[
-        (r'"mode=boot" -> mode=boot', "kernel parsed the command line")]),
+        (r'"mode=boot" -> mode=boot', "kernel parsed the command line"),
+        (r"loader: module 1: \S*programs\.tar \(10240 bytes\) at 0x[0-9a-f]+000, SHA-256 "
+         r"[0-9a-f]{8}\.\.\.\n", "no module lines: the default programs.tar is loaded")],
+        extras=[("programs.tar", bytes(10240))]),
+    # The byte-order mark a Windows editor writes must come first: this case's own config.
+    "boot-x64-modules": dict(boot("x64", extras=[("notes.txt", b"a module for the kernel\n"),
+                                                 ("sub/empty.bin", b"")], expect=[
+        (r'loader: kernel=pagoda\.elf cmdline="mode=test"',
+         "a UTF-8 byte-order mark before the first line is skipped: the line is read"),
+        (r'loader: module 1: \S*notes\.txt \(24 bytes\) at 0x[0-9a-f]+000, SHA-256 '
+         r'[0-9a-f]{8}\.\.\. "two words"', "module 1 read, page-aligned, with its string"),
+        (r"loader: module 2: \S*sub\\empty\.bin \(0 bytes\) at 0x[0-9a-f]+000",
+         "an empty module in a subfolder gets a page of its own"),
+        (r"(module +0x[0-9a-f]+-0x[0-9a-f]+ +4 KiB\n\s*){3}",
+         "the kernel sees both modules and the modules block as ranges")]),
+        config=["\ufeffcmdline = mode=test", "module = notes.txt two words",
+                "module = sub/empty.bin"]),
     "boot-x64-virtio": boot("x64", disk="virtio"),
     "crash-x64-gp": crash("x64", "gp", [
         (r"CPU exception 13: #GP General Protection", "report names the vector: #GP"),
@@ -270,6 +291,12 @@ def make_image(workdir, case, args, config_lines):
     """CONFIG_LINES None: no pagoda.cfg on the image."""
     kernel = args.kernel
     no_kernel = False
+    extras = []
+    for name, data in case.get("extras", []):
+        path = os.path.join(workdir, name.replace("/", "_"))
+        with open(path, "wb") as f:
+            f.write(data)
+        extras += ["--extra", f"{path}:EFI/BOOT/{name}"]
     if case["kind"] == "bad":
         if case["variant"] is None:
             no_kernel = True
@@ -290,6 +317,7 @@ def make_image(workdir, case, args, config_lines):
         argv += ["--no-config"]
     for line in config_lines or []:
         argv += ["--config-line", line]
+    argv += extras
     if mkimage.main(argv) != 0:
         raise RuntimeError("mkimage failed")
     return image
