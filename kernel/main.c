@@ -204,6 +204,7 @@ void kernel_main(void)
 
     pic_init();
     cpu_detect();
+    cpu_refuse_fpu();
     cpu_clear_features(options.clear_cpuid);
     bootlog_cleared_features(options.clear_cpuid);
     struct tsc_calibration tsc = tsc_calibrate();

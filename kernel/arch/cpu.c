@@ -105,6 +105,11 @@ void cpu_detect(void)
     detect_brand();
 }
 
+void cpu_refuse_fpu(void)
+{
+    write_cr0((read_cr0() | CR0_EM) & ~CR0_MP);
+}
+
 uint64_t cpu_read_efer(void)
 {
     return cpu.has_efer ? rdmsr(MSR_IA32_EFER) : 0;

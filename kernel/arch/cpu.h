@@ -32,6 +32,10 @@ extern struct cpu_info cpu;
 void cpu_detect(void);
 /* Treat the features in mask (CPU_FEATURE_*) as absent from now on. */
 void cpu_clear_features(uint32_t mask);
+/* No process gets the FPU: the kernel keeps no x87 or SSE state per process, so CR0.EM makes
+ * every x87, MMX and SSE instruction fault (#NM, #UD) instead of letting processes share one
+ * register file. The kernel itself is built without them. */
+void cpu_refuse_fpu(void);
 /* IA32_EFER, or 0 where the register does not exist. */
 uint64_t cpu_read_efer(void);
 

@@ -142,4 +142,5 @@ void console_write(const char *buf, size_t len)
 {
     for (size_t i = 0; i < len; i++)
         console_putc(0, buf[i]);
+    flush_screen();
 }

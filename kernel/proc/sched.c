@@ -114,7 +114,7 @@ void sched_wake(struct task *t)
 
 void sched_sleep(uint32_t ms)
 {
-    current->wake_tsc = rdtsc() + tsc_hz * ms / 1000u;
+    current->wake_tsc = rdtsc() + tsc_hz / 1000u * ms; /* no overflow for any ms */
     while (!current->killed && rdtsc() < current->wake_tsc)
         sched_block(TASK_SLEEPING);
 }
