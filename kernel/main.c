@@ -168,11 +168,12 @@ static bool run_first_process(const struct pagoda_boot_info *info,
     sched_stats(&s);
     vm_format_boot()->mode->counters(vm_format_boot(), &c);
     kprintf("pagoda: user pages mapped: %llu, %llu of them on demand; user frames above 4 GiB: "
-            "%llu; %llu switches to processes, %llu preemptions, %llu ticks; %u CR3 reloads, %u "
-            "global flushes\n",
+            "%llu; %llu switches to processes, %llu preemptions, %llu ticks, %llu ms idle; %u CR3 "
+            "reloads, %u global flushes\n",
             (unsigned long long)u->pages_mapped, (unsigned long long)u->demand_faults,
             (unsigned long long)u->high_frames, (unsigned long long)s.switches,
-            (unsigned long long)s.preemptions, (unsigned long long)s.ticks, c.cr3_reloads,
+            (unsigned long long)s.preemptions, (unsigned long long)s.ticks,
+            (unsigned long long)s.idle_ms, c.cr3_reloads,
             c.global_flushes);
     uint32_t how = PAGODA_WAIT_HOW(status), what = PAGODA_WAIT_WHAT(status);
     console_set_color(how == PAGODA_WAIT_EXITED && what == 0 ? CONSOLE_GOOD : CONSOLE_BAD);

@@ -19,6 +19,7 @@ static unsigned last_run; /* round robin: the slot after it is tried first */
 static uint32_t quantum_left;
 static uint64_t tsc_hz, start_tsc;
 static struct sched_stats stats;
+static uint64_t idle_cycles;
 
 void sched_init(uint64_t rate)
 {
@@ -205,11 +206,13 @@ static void run(struct task *t)
  * a tick, only the TSC tells when a sleeper is due. */
 static void idle(void)
 {
+    uint64_t start = rdtsc();
     stats.idle_halts++;
     if (timer_info()->running)
         __asm__ volatile("sti; hlt; cli" ::: "memory");
     else
         __asm__ volatile("pause");
+    idle_cycles += rdtsc() - start;
     wake_sleepers();
 }
 
@@ -229,4 +232,5 @@ void sched_run(bool (*until)(void))
 void sched_stats(struct sched_stats *out)
 {
     *out = stats;
+    out->idle_ms = tsc_hz ? idle_cycles * 1000u / tsc_hz : 0;
 }

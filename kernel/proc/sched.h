@@ -62,6 +62,7 @@ struct sched_stats {
     uint64_t switches;    /* context switches to a process */
     uint64_t preemptions; /* of them: quantum used up at a tick */
     uint64_t idle_halts;
+    uint64_t idle_ms; /* with nothing to run */
     uint64_t ticks;
 };
 void sched_stats(struct sched_stats *out);

@@ -4,6 +4,7 @@
 #include "../panic.h"
 #include "env.h"
 #include "kernel_half.h"
+#include "pg_string.h"
 #include "space.h"
 
 static struct heap kernel_heap;
@@ -29,8 +30,11 @@ static bool back(void *ctx, uintptr_t va, uint32_t pages)
     for (uint32_t i = 0; i < pages; i++) {
         uint32_t page = (uint32_t)va + i * PAGODA_PAGE_SIZE;
         uint64_t frame = frames_alloc(vm_env_frames(), FRAMES_ANYWHERE);
-        if (frame != FRAMES_NONE && vm_kernel_populate(page, frame, PAGODA_PAGE_SIZE) == PAGING_OK)
+        if (frame != FRAMES_NONE && vm_kernel_populate(page, frame, PAGODA_PAGE_SIZE) == PAGING_OK) {
+            /* Zeroed: no stale data of whoever had the frame before. */
+            memset((void *)(uintptr_t)page, 0, PAGODA_PAGE_SIZE);
             continue;
+        }
         if (frame != FRAMES_NONE)
             frames_free(vm_env_frames(), frame);
         release(ctx, va, i);

@@ -5,6 +5,7 @@
 #include "env.h"
 #include "kernel_half.h"
 #include "pagoda/page.h"
+#include "pg_string.h"
 #include "space.h"
 
 #define SLOT_BYTES ((VM_KSTACK_PAGES + 1u) * PAGODA_PAGE_SIZE) /* guard page, then the stack */
@@ -51,6 +52,8 @@ uint32_t vm_kstack_alloc(void)
     }
     used[slot / 32] |= 1u << (slot % 32);
     in_use++;
+    /* Zeroed: no stale data of a process that had these frames before. */
+    memset((void *)(uintptr_t)base, 0, VM_KSTACK_PAGES * PAGODA_PAGE_SIZE);
     return base + VM_KSTACK_PAGES * PAGODA_PAGE_SIZE;
 }
 
