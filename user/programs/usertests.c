@@ -12,6 +12,8 @@
  *
  *   usertests            every case, in order
  *   usertests CASE...    only these
+ *   usertests --except CASE...
+ *                        every case but these
  *   usertests --list     the cases and what each expects
  *
  * Children print only TAP comments ("# ..."), and only when something is wrong. Executing data
@@ -1385,7 +1387,9 @@ int main(int argc, char **argv)
     }
     const struct test_case *chosen[CASE_COUNT];
     int count = 0;
-    for (int i = 1; i < argc; i++) {
+    /* usertests --except CASE...: every case but those (a big machine skips the slow ones). */
+    int except = argc >= 2 && strcmp(argv[1], "--except") == 0;
+    for (int i = 1 + except; i < argc; i++) {
         const struct test_case *c = find_case(argv[i]);
         if (!c || count == CASE_COUNT) {
             dprintf(PAGODA_FD_STDERR, "usertests: no case %s (usertests --list)\n", argv[i]);
@@ -1393,7 +1397,17 @@ int main(int argc, char **argv)
         }
         chosen[count++] = c;
     }
-    if (count == 0) {
+    if (except) {
+        int excluded = count;
+        count = 0;
+        for (int i = 0; i < CASE_COUNT; i++) {
+            int skip = 0;
+            for (int j = 0; j < excluded; j++)
+                skip |= chosen[j] == &cases[i];
+            if (!skip)
+                chosen[count++] = &cases[i];
+        }
+    } else if (count == 0) {
         for (int i = 0; i < CASE_COUNT; i++)
             chosen[count++] = &cases[i];
     }
