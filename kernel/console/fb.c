@@ -142,6 +142,16 @@ void fb_putc(char c)
     case '\r':
         fb.col = 0;
         return;
+    case '\b': /* one column left, nothing erased (the line editor's echo relies on it) */
+        if (fb.col > 0) {
+            fb.col--;
+        } else if (fb.row > 0) {
+            fb.row--;
+            fb.col = fb.cols - 1;
+        }
+        return;
+    case '\a':
+        return; /* the bell: nothing to show */
     case '\t':
         do
             fb_putc(' ');
