@@ -32,6 +32,8 @@ void console_screen_clear(void);
 __attribute__((format(printf, 2, 3))) void console_screen_printf(enum console_color color,
                                                                  const char *fmt, ...);
 bool console_has_screen(void);
+/* The screen's text cursor, until the next output: where typed characters go. */
+void console_show_cursor(void);
 
 /* A section title in the heading colour: "== title ==". */
 __attribute__((format(printf, 1, 2))) void kheading(const char *fmt, ...);

@@ -19,6 +19,11 @@ static struct {
     const struct font *font;
     unsigned cols, rows, col, row;
     uint32_t fg, bg; /* packed pixels */
+    /* The cursor's cell is inverted (each pixel XORed with cursor_mask) while it is shown; the
+     * same XOR puts the cell back, whatever colours were set in between. */
+    bool cursor_shown;
+    unsigned cursor_col, cursor_row;
+    uint32_t cursor_mask;
 } fb;
 
 static void fill_words(volatile uint32_t *dst, uint32_t value, uint32_t count)
@@ -59,10 +64,41 @@ enum fb_status fb_init(const struct pagoda_framebuffer *info)
     return FB_READY;
 }
 
+static void invert_cell(unsigned col, unsigned row, uint32_t mask)
+{
+    unsigned x0 = FB_MARGIN_PIXELS + col * fb.font->width;
+    unsigned y0 = FB_MARGIN_PIXELS + row * fb.font->height;
+    for (unsigned y = 0; y < fb.font->height; y++) {
+        volatile uint32_t *line = pixel_at(x0, y0 + y);
+        for (unsigned x = 0; x < fb.font->width; x++)
+            line[x] ^= mask;
+    }
+}
+
+static void hide_cursor(void)
+{
+    if (!fb.cursor_shown)
+        return;
+    invert_cell(fb.cursor_col, fb.cursor_row, fb.cursor_mask);
+    fb.cursor_shown = false;
+}
+
+void fb_show_cursor(void)
+{
+    if (!fb.ready || fb.cursor_shown || fb.col >= fb.cols)
+        return;
+    fb.cursor_col = fb.col;
+    fb.cursor_row = fb.row;
+    fb.cursor_mask = fb.fg ^ fb.bg;
+    invert_cell(fb.col, fb.row, fb.cursor_mask);
+    fb.cursor_shown = true;
+}
+
 void fb_clear(void)
 {
     if (!fb.base)
         return;
+    fb.cursor_shown = false;
     for (uint32_t y = 0; y < fb.height; y++)
         fill_words(pixel_at(0, y), fb.bg, fb.width);
     fb.col = fb.row = 0;
@@ -135,6 +171,7 @@ void fb_putc(char c)
 {
     if (!fb.ready)
         return;
+    hide_cursor();
     switch (c) {
     case '\n':
         new_line();

@@ -14,6 +14,9 @@ bool fb_ready(void);
 /* Clears the screen to the background colour and puts the cursor top left. */
 void fb_clear(void);
 void fb_putc(char c);
+/* Shows the text cursor (the cell where the next character goes, inverted) until the next
+ * character or clear; nothing when it is shown already or the row is full. */
+void fb_show_cursor(void);
 void fb_set_colors(uint32_t foreground_rgb, uint32_t background_rgb);
 /* Text grid and font size, for the boot log. */
 void fb_text_geometry(unsigned *cols, unsigned *rows, unsigned *font_w, unsigned *font_h);

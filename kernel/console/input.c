@@ -15,6 +15,7 @@ static void echo(void *ctx, const char *bytes, size_t len)
 {
     (void)ctx;
     console_write(bytes, len);
+    console_show_cursor();
 }
 
 static void drain_serial(void)

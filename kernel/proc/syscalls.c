@@ -76,6 +76,7 @@ static int32_t sys_read(uint32_t fd, uint32_t buf, uint32_t len)
         if (n == 0 || n == -PAGODA_EINTR)
             return n;
         self->wants_input = true;
+        console_show_cursor();
         sched_block(TASK_BLOCKED);
         self->wants_input = false;
     }
