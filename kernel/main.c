@@ -5,7 +5,7 @@
  * the TSC, memory (paging format, frame allocator, the kernel's own address space, the heap:
  * the takeover), the local APIC and the framebuffer through MMIO mappings, the boot log; then the
  * comparison (mode=compare), the self-tests (mode=test without init=), or the first process
- * (init=PROG, by default the program "init") until it ends.
+ * (init=PROG, by default the shell "sh") with console input on, until it ends.
  */
 #include <stdint.h>
 
@@ -25,6 +25,7 @@
 #include "boot/takeover.h"
 #include "compare/compare.h"
 #include "console/console.h"
+#include "console/input.h"
 #include "kernel.h"
 #include "panic.h"
 #include "proc/proc.h"
@@ -144,12 +145,12 @@ static bool init_has_ended(void)
     return proc_init_ended(&status);
 }
 
-/* The first process (init=PROG ARGS, else "init") until it ends, then what it said. Returns
+/* The first process (init=PROG ARGS, else the shell) until it ends, then what it said. Returns
  * false when there is no first process to run. */
 static bool run_first_process(const struct pagoda_boot_info *info,
                               const struct cmdline_options *options, uint64_t tsc_hz)
 {
-    static const char *const default_init[] = {"init", 0};
+    static const char *const default_init[] = {"sh", 0};
     const char *const *argv = options->init_argc ? options->init_argv : default_init;
     uint32_t argc = options->init_argc ? options->init_argc : 1;
     program_init(info);
@@ -157,6 +158,7 @@ static bool run_first_process(const struct pagoda_boot_info *info,
     if (!options->init_argc && program_find(argv[0], &program) != 0)
         return false;
     sched_init(tsc_hz);
+    console_input_start(tsc_hz);
     if (proc_spawn(argv[0], argv, argc, 0) < 0)
         kernel_stop(true);
     sched_run(init_has_ended);

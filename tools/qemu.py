@@ -9,6 +9,7 @@ hit; 0 when --stop-on matched (QEMU was stopped on purpose).
 """
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
@@ -103,7 +104,13 @@ def build_command(opts, vars_copy):
            # snapshot: the guest's writes never reach the image (it stays what the build made)
            "-drive", f"id=d0,if=none,format=raw,snapshot=on,file={opts.image}",
            *DISKS[opts.disk], *display_args(opts.display)]
-    if opts.serial_log:
+    if opts.serial_socket:
+        # A unix socket a test writes keys to and reads the console from; the log keeps all
+        # the output, also what came before anyone connected.
+        log = f",logfile={opts.serial_log}" if opts.serial_log else ""
+        cmd += ["-chardev", f"socket,id=serial0,path={opts.serial_socket},server=on,wait=off{log}",
+                "-serial", "chardev:serial0"]
+    elif opts.serial_log:
         cmd += ["-serial", f"file:{opts.serial_log}"]
     else:
         cmd += ["-serial", "mon:stdio"]  # Ctrl-A x quits, Ctrl-A c toggles the monitor
@@ -183,11 +190,9 @@ def relay_stderr(path):
                 sys.stderr.write(line)
 
 
-def run(opts):
-    """Boots once; QEMU is never left running when this returns."""
-    if opts.stop_on and not opts.serial_log:
-        raise ValueError("--stop-on needs --serial-log")
-    patterns = [re.compile(p) for p in opts.stop_on]
+@contextlib.contextmanager
+def running(opts):
+    """QEMU booting opts.image for the duration of the block (the process); stopped at its end."""
     with tempfile.TemporaryDirectory(prefix="pagoda-qemu-") as tmp:
         fw = FIRMWARE[opts.firmware]
         vars_copy = opts.vars_file or os.path.join(tmp, "vars.fd")
@@ -198,22 +203,33 @@ def run(opts):
         cmd = build_command(opts, vars_copy)
         if opts.verbose:
             print("qemu.py: " + " ".join(cmd), file=sys.stderr)
-        started = time.monotonic()
         stderr_path = os.path.join(tmp, "stderr")
         with open(stderr_path, "wb") as stderr:
-            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL if opts.serial_log else None,
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL if opts.serial_log or
+                                    opts.serial_socket else None,
                                     stderr=stderr)
+            proc.command = cmd
             try:
-                timed_out, stopped_on = watch(proc, opts, patterns, started)
-                if proc.poll() is None and opts.screendump and opts.monitor:
-                    screendump(opts.monitor, opts.screendump)
+                yield proc
             finally:
                 if proc.poll() is None:
                     stop(proc)
         relay_stderr(stderr_path)
-        seconds = time.monotonic() - started
-        exit_code = None if (timed_out or stopped_on) else proc.returncode
-        return RunResult(exit_code, timed_out, stopped_on, seconds, cmd)
+
+
+def run(opts):
+    """Boots once; QEMU is never left running when this returns."""
+    if opts.stop_on and not opts.serial_log:
+        raise ValueError("--stop-on needs --serial-log")
+    patterns = [re.compile(p) for p in opts.stop_on]
+    started = time.monotonic()
+    with running(opts) as proc:
+        timed_out, stopped_on = watch(proc, opts, patterns, started)
+        if proc.poll() is None and opts.screendump and opts.monitor:
+            screendump(opts.monitor, opts.screendump)
+    seconds = time.monotonic() - started
+    exit_code = None if (timed_out or stopped_on) else proc.returncode
+    return RunResult(exit_code, timed_out, stopped_on, seconds, proc.command)
 
 
 def parse_args(argv):
@@ -234,6 +250,9 @@ def parse_args(argv):
                    help="stop QEMU after SEC seconds (exit 124); 0 = never")
     p.add_argument("--stop-on", action="append", default=[], metavar="REGEX",
                    help="stop QEMU when the serial log matches REGEX (exit 0; repeatable)")
+    p.add_argument("--serial-socket", metavar="SOCKET",
+                   help="serial on this unix socket (QEMU listens; connect to type and read), "
+                        "logged to --serial-log too")
     p.add_argument("--monitor", metavar="SOCKET", help="QEMU monitor on this unix socket")
     p.add_argument("--screendump", metavar="FILE",
                    help="with --monitor: save the screen (.png or PPM) when --stop-on or the timeout hits")

@@ -1,6 +1,7 @@
 #include "lapic.h"
 
 #include "cpu.h"
+#include "vectors.h"
 #include "x86.h"
 
 /* Register offsets in the xAPIC MMIO page (SDM Vol. 3A 11.4.1, table 11-1). */
@@ -18,6 +19,7 @@
 #define LAPIC_REG_TIMER_DIVIDE  0x3E0u
 
 #define LAPIC_LVT_MASKED         (1u << 16)
+#define LAPIC_LVT_EXTINT         (7u << 8) /* delivery mode: the 8259 supplies the vector */
 #define LAPIC_LVT_TIMER_PERIODIC (1u << 17)
 #define LAPIC_SPURIOUS_ENABLE    (1u << 8) /* APIC software enable */
 #define LAPIC_TIMER_DIVIDE_16    0x3u      /* the divide configuration register's code for 16 */
@@ -132,4 +134,15 @@ uint32_t lapic_timer_current(void)
 void lapic_end_of_interrupt(void)
 {
     lapic_write(LAPIC_REG_EOI, 0);
+}
+
+bool lapic_pass_8259(void)
+{
+    if (!lapic.present || !lapic.enabled)
+        return true;
+    if (!lapic.reachable)
+        return false;
+    lapic_software_enable(VECTOR_SPURIOUS);
+    lapic_write(LAPIC_REG_LVT_LINT0, LAPIC_LVT_EXTINT);
+    return true;
 }

@@ -45,6 +45,14 @@ void lapic_timer_stop(void);
 uint32_t lapic_timer_current(void);
 /* Tells the APIC the interrupt in service is handled. */
 void lapic_end_of_interrupt(void);
+/*
+ * Lets the 8259's interrupts reach the CPU: with the local APIC enabled they arrive on LINT0,
+ * which must be in ExtINT mode (the "virtual wire" of the MultiProcessor spec) and unmasked;
+ * software-enables the APIC first (LVT masks stick while it is disabled). Without an enabled
+ * local APIC the 8259 drives the CPU's INTR pin itself. False when the APIC is enabled but
+ * cannot be reached (its LINT0 stays masked).
+ */
+bool lapic_pass_8259(void);
 /* Read back: LVT timer masked and the timer stopped. False if absent/unreachable. */
 bool lapic_timer_is_quiet(uint32_t *lvt_timer, uint32_t *current_count);
 

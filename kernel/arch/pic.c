@@ -66,3 +66,14 @@ void pic_end_of_interrupt(unsigned irq)
         outb(PIC_SLAVE_COMMAND, PIC_EOI);
     outb(PIC_MASTER_COMMAND, PIC_EOI);
 }
+
+void pic_unmask(unsigned irq)
+{
+    if (irq >= 16)
+        return;
+    if (irq >= 8) {
+        outb(PIC_SLAVE_DATA, (uint8_t)(inb(PIC_SLAVE_DATA) & ~(1u << (irq - 8))));
+        irq = PIC_IRQ_CASCADE;
+    }
+    outb(PIC_MASTER_DATA, (uint8_t)(inb(PIC_MASTER_DATA) & ~(1u << irq)));
+}

@@ -161,7 +161,5 @@ void summary_show(const struct bootlog_context *ctx)
     show_memory();
     show_paging();
     show_phases(ctx);
-    console_screen_printf(CONSOLE_DIM,
-                          "\nThe serial port (COM1) has the full boot log. The CPU is halted: "
-                          "power off or reset to leave.\n");
+    console_screen_printf(CONSOLE_DIM, "\nThe serial port (COM1) has the full boot log.\n");
 }

@@ -86,6 +86,11 @@ static void screen_putc(void *ctx, char c)
     fb_putc(c);
 }
 
+void console_show_cursor(void)
+{
+    fb_show_cursor();
+}
+
 bool console_has_screen(void)
 {
     return fb_ready();

@@ -32,6 +32,8 @@ void console_screen_clear(void);
 __attribute__((format(printf, 2, 3))) void console_screen_printf(enum console_color color,
                                                                  const char *fmt, ...);
 bool console_has_screen(void);
+/* The screen's text cursor, until the next output: where typed characters go. */
+void console_show_cursor(void);
 
 /*
  * The framebuffer shows what was printed when each print call returns. A caller about to print a

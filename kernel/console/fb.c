@@ -121,6 +121,14 @@ void fb_flush(void)
         fb_text_flush(&fb.text);
 }
 
+void fb_show_cursor(void)
+{
+    if (!fb.ready)
+        return;
+    fb_text_show_cursor(&fb.text);
+    fb_text_flush(&fb.text);
+}
+
 bool fb_probe_pixel(unsigned x, unsigned y, uint32_t rgb, uint32_t *written, uint32_t *read)
 {
     if (!fb.ready || x >= fb.width || y >= fb.height)

@@ -17,6 +17,9 @@ void fb_clear(void);
 void fb_putc(char c);
 /* Draw the cells whose text changed since the screen last showed it. */
 void fb_flush(void);
+/* Shows the text cursor (the cell where the next character goes, in the colours swapped) until
+ * the next character, colour change or clear; nothing when the row is full. Flushes. */
+void fb_show_cursor(void);
 void fb_set_colors(uint32_t foreground_rgb, uint32_t background_rgb);
 /* Text grid and font size, for the boot log. */
 void fb_text_geometry(unsigned *cols, unsigned *rows, unsigned *font_w, unsigned *font_h);

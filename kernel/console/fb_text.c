@@ -121,8 +121,36 @@ void fb_text_init(struct fb_text *t, const struct fb_grid *g, const struct fb_te
     fill_screen(t, bg);
 }
 
+static void hide_cursor(struct fb_text *t)
+{
+    if (!t->cursor_shown)
+        return;
+    t->cursor_shown = false;
+    mark_dirty(t, t->cursor_row, t->cursor_col, t->cursor_col + 1);
+}
+
+void fb_text_show_cursor(struct fb_text *t)
+{
+    if (t->cursor_shown || t->col >= t->g.cols)
+        return;
+    t->cursor_shown = true;
+    t->cursor_col = t->col;
+    t->cursor_row = t->row;
+    mark_dirty(t, t->row, t->col, t->col + 1);
+}
+
+/* What a screen cell must show: its text, or at the cursor its text in the colours swapped. */
+static struct fb_cell wanted_cell(const struct fb_text *t, unsigned row, unsigned col)
+{
+    struct fb_cell cell = text_row(t, row)[col];
+    if (!t->cursor_shown || row != t->cursor_row || col != t->cursor_col)
+        return cell;
+    return make_cell((char)cell.ch, pack_colors(bg_of(t->colors), fg_of(t->colors)));
+}
+
 void fb_text_clear(struct fb_text *t)
 {
+    hide_cursor(t);
     uint32_t bg = t->palette[bg_of(t->colors)];
     t->top = 0;
     t->col = t->row = 0;
@@ -169,6 +197,7 @@ static unsigned color_slot(struct fb_text *t, uint32_t pixel, uint32_t keep)
 
 void fb_text_set_colors(struct fb_text *t, uint32_t fg, uint32_t bg)
 {
+    hide_cursor(t);
     unsigned fg_slot = color_slot(t, fg, 0);
     if (fg_slot == COLOR_NONE)
         return;
@@ -213,12 +242,23 @@ static void put_cell(struct fb_text *t, char c)
 
 void fb_text_putc(struct fb_text *t, char c)
 {
+    hide_cursor(t);
     switch (c) {
     case '\n':
         new_line(t);
         return;
     case '\r':
         t->col = 0;
+        return;
+    case '\b': /* the line editor's echo moves back this way and then overwrites */
+        if (t->col > 0) {
+            t->col--;
+        } else if (t->row > 0) {
+            t->row--;
+            t->col = t->g.cols - 1;
+        }
+        return;
+    case '\a':
         return;
     case '\t':
         do
@@ -255,24 +295,23 @@ static uint32_t glyph_row_bits(const unsigned char *row, unsigned row_bytes)
     return bits;
 }
 
-/* Draw cells [from, to) of screen row `row` from their text, scanline by scanline. */
+/* Draw cells [from, to) of screen row `row` as wanted_cell says, scanline by scanline. */
 static void draw_run(struct fb_text *t, unsigned row, unsigned from, unsigned to)
 {
     const struct font *font = t->g.font;
-    const struct fb_cell *cells = text_row(t, row);
     const unsigned glyph_bytes = font->height * font->row_bytes;
     const uint32_t x = t->g.x0 + from * font->width;
     const uint32_t y = t->g.y0 + row * font->height;
     const uint32_t count = (to - from) * font->width;
     bool all_blank = true;
-    uint32_t first_bg = t->palette[bg_of(cells[from].colors)];
+    uint32_t first_bg = t->palette[bg_of(wanted_cell(t, row, from).colors)];
 
     for (unsigned c = from; c < to; c++) {
         struct fb_run_cell *r = &t->s.run[c - from];
-        r->fg = t->palette[fg_of(cells[c].colors)];
-        r->bg = t->palette[bg_of(cells[c].colors)];
-        r->glyph =
-            cells[c].ch == ' ' ? NULL : font->glyphs + (cells[c].ch - font->first) * glyph_bytes;
+        struct fb_cell cell = wanted_cell(t, row, c);
+        r->fg = t->palette[fg_of(cell.colors)];
+        r->bg = t->palette[bg_of(cell.colors)];
+        r->glyph = cell.ch == ' ' ? NULL : font->glyphs + (cell.ch - font->first) * glyph_bytes;
         all_blank = all_blank && r->glyph == NULL && r->bg == first_bg;
     }
     if (all_blank) {
@@ -299,20 +338,19 @@ void fb_text_flush(struct fb_text *t)
         struct fb_dirty *d = &t->s.dirty[row];
         if (d->from >= d->to)
             continue;
-        const struct fb_cell *text = text_row(t, row);
         struct fb_cell *shown = shown_row(t, row);
         unsigned c = d->from;
         while (c < d->to) {
-            if (same_cell(text[c], shown[c])) {
+            if (same_cell(wanted_cell(t, row, c), shown[c])) {
                 c++;
                 continue;
             }
             unsigned from = c;
-            while (c < d->to && !same_cell(text[c], shown[c]))
+            while (c < d->to && !same_cell(wanted_cell(t, row, c), shown[c]))
                 c++;
             draw_run(t, row, from, c);
             for (unsigned i = from; i < c; i++)
-                shown[i] = text[i];
+                shown[i] = wanted_cell(t, row, i);
         }
         *d = (struct fb_dirty){0, 0};
     }

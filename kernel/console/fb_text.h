@@ -83,6 +83,10 @@ struct fb_text {
     unsigned col, row;  /* cursor, row on the screen */
     unsigned top;       /* text row shown on screen row 0 */
     unsigned scroll_step;
+    /* The cursor, while shown: the cell at (cursor_col, cursor_row) is drawn in the current
+     * colours swapped (its text is untouched). Any change to the text or colours hides it. */
+    bool cursor_shown;
+    unsigned cursor_col, cursor_row;
 };
 
 /*
@@ -101,10 +105,15 @@ void fb_text_clear(struct fb_text *t);
 /* Colours for the text written from now on (packed pixels). When more than FB_TEXT_COLORS
  * distinct pixels would be in use at once the colours stay as they were. */
 void fb_text_set_colors(struct fb_text *t, uint32_t fg, uint32_t bg);
-/* '\n' new line, '\r' back to column 0, '\t' spaces to the next multiple of FB_TEXT_TAB_WIDTH
- * or the end of the line, characters the font lacks as '?'; a full line wraps. No pixels change. */
+/* '\n' new line, '\r' back to column 0, '\b' one cell back (to the end of the row above from
+ * column 0; nothing erased), '\a' nothing, '\t' spaces to the next multiple of
+ * FB_TEXT_TAB_WIDTH or the end of the line, characters the font lacks as '?'; a full line wraps.
+ * No pixels change. */
 void fb_text_putc(struct fb_text *t, char c);
-/* Draw every cell whose text differs from what the screen shows. */
+/* Show the cursor where the next character goes (at the next flush) until the text or colours
+ * change; nothing when the row is full. */
+void fb_text_show_cursor(struct fb_text *t);
+/* Draw every cell whose text (or cursor) differs from what the screen shows. */
 void fb_text_flush(struct fb_text *t);
 /* The text at a screen position. */
 struct fb_cell fb_text_cell(const struct fb_text *t, unsigned col, unsigned row);

@@ -11,6 +11,7 @@
 #define UART_MCR              4u
 #define UART_LSR              5u
 #define UART_SCRATCH          7u
+#define UART_IER_RECEIVED     0x01u /* interrupt when received data is available */
 #define UART_LCR_DLAB         0x80u
 #define UART_LCR_8N1          0x03u
 #define UART_FCR_ENABLE_CLEAR 0x07u /* FIFO on, clear both FIFOs */
@@ -83,4 +84,12 @@ int serial_try_getc(void)
     if (!serial_present || !(inb(COM1 + UART_LSR) & UART_LSR_DATA_READY))
         return -1;
     return inb(COM1 + UART_DATA);
+}
+
+bool serial_receive_interrupts(void)
+{
+    if (!serial_present)
+        return false;
+    outb(COM1 + UART_IER, UART_IER_RECEIVED);
+    return true;
 }

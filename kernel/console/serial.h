@@ -1,4 +1,5 @@
-/* COM1 at 0x3f8, 115200 baud 8N1, polled. */
+/* COM1 at 0x3f8, 115200 baud 8N1: output polled, input by its receive interrupt (IRQ 4) once
+ * serial_receive_interrupts is called. */
 #ifndef PAGODA_SERIAL_H
 #define PAGODA_SERIAL_H
 
@@ -10,5 +11,8 @@ void serial_putc(char c); /* '\n' becomes "\r\n" */
 void serial_write_string(const char *s);
 /* A received byte, or -1 when none is waiting. */
 int serial_try_getc(void);
+/* Has the UART raise its interrupt when a byte arrives (OUT2, set by serial_init, routes it to
+ * the 8259). False when there is no UART. */
+bool serial_receive_interrupts(void);
 
 #endif

@@ -8,6 +8,7 @@
 #include "../vm/kstack.h"
 #include "exc_decode.h"
 #include "fmt.h"
+#include "foreground.h"
 #include "pg_string.h"
 #include "program.h"
 #include "sched.h"
@@ -53,7 +54,9 @@ int proc_spawn(const char *program, const char *const *argv, uint32_t argc, stru
     struct uvm_program image;
     int rc = program_find(program, &image);
     if (rc) {
-        say_cannot_start(program, "no such program in the ramdisk");
+        /* A parent hears it from spawn's ENOENT and can say it in its own words. */
+        if (!parent)
+            say_cannot_start(program, "no such program in the ramdisk");
         return rc;
     }
     struct task *t = sched_task_new();
@@ -78,8 +81,10 @@ int proc_spawn(const char *program, const char *const *argv, uint32_t argc, stru
     pg_snprintf(t->name, sizeof(t->name), "%s", program);
     t->parent = parent;
     first_frame(t, entry, esp);
-    if (!init_pid)
+    if (!init_pid) {
         init_pid = t->pid;
+        foreground_start(t);
+    }
     sched_make_runnable(t);
     return t->pid;
 }
@@ -108,6 +113,7 @@ void proc_exit(int status)
     vm_space_switch(vm_kernel_space());
     uvm_destroy(&t->uvm);
     orphan_children(t);
+    foreground_task_ends(t);
     t->exit_status = status;
     t->state = TASK_ZOMBIE;
     if (t->pid == init_pid) {
@@ -170,7 +176,9 @@ void proc_return_to_user(void)
 {
     struct task *t = sched_current();
     if (t && t->killed)
-        proc_exit(PAGODA_WAIT_STATUS(PAGODA_WAIT_KILLED, 0));
+        proc_exit(PAGODA_WAIT_STATUS(PAGODA_WAIT_KILLED, t->killed_by_ctrl_c
+                                                             ? PAGODA_KILLED_BY_CTRL_C
+                                                             : PAGODA_KILLED_BY_KILL));
 }
 
 /* ---- faults ---- */

@@ -1,7 +1,6 @@
 #include "sched.h"
 
 #include "../arch/tss.h"
-#include "../console/input.h"
 #include "../arch/x86.h"
 #include "../mem/heap.h"
 #include "../panic.h"
@@ -140,17 +139,13 @@ uint64_t sched_ticks(void)
     return stats.ticks;
 }
 
-/* Sleepers whose time has come, and readers when the console has input. */
+/* Sleepers whose time has come. (Readers are woken by the input interrupt, proc/foreground.h.) */
 static void wake_sleepers(void)
 {
     uint64_t now = rdtsc();
-    console_input_poll();
-    bool input = !console_input_empty();
     for (unsigned i = 0; i < SCHED_MAX_TASKS; i++) {
         struct task *t = table[i];
         if (t && t->state == TASK_SLEEPING && (now >= t->wake_tsc || t->killed))
-            t->state = TASK_RUNNABLE;
-        if (t && t->state == TASK_BLOCKED && t->wants_input && input)
             t->state = TASK_RUNNABLE;
     }
 }
@@ -203,7 +198,8 @@ static void run(struct task *t)
 }
 
 /* Nothing to run: halt with interrupts on until the next interrupt (the tick, input). Without
- * a tick, only the TSC tells when a sleeper is due. */
+ * a tick, only the TSC tells when a sleeper is due; input still comes by its interrupt, taken
+ * in the moment the pause leaves interrupts on. */
 static void idle(void)
 {
     uint64_t start = rdtsc();
@@ -211,7 +207,7 @@ static void idle(void)
     if (timer_info()->running)
         __asm__ volatile("sti; hlt; cli" ::: "memory");
     else
-        __asm__ volatile("pause");
+        __asm__ volatile("sti; pause; cli" ::: "memory");
     idle_cycles += rdtsc() - start;
     wake_sleepers();
 }

@@ -6,6 +6,8 @@
 #include "../vm/env.h"
 #include "../vm/kheap.h"
 #include "fmt.h"
+#include "foreground.h"
+#include "inspect.h"
 #include "pagoda/syscall.h"
 #include "pg_string.h"
 #include "proc.h"
@@ -18,6 +20,13 @@
 static struct uvm *uvm(void)
 {
     return &sched_current()->uvm;
+}
+
+/* Process pid (0: the caller), unless it has ended: a zombie has no address space left. */
+static struct task *live_task(uint32_t pid)
+{
+    struct task *t = pid ? sched_task_by_pid((int)pid) : sched_current();
+    return t && t->state != TASK_ZOMBIE ? t : 0;
 }
 
 static int32_t sys_exit(uint32_t status)
@@ -45,7 +54,8 @@ static int32_t sys_write(uint32_t fd, uint32_t buf, uint32_t len)
     return (int32_t)len;
 }
 
-/* At least one byte: blocks until input arrives (or the process is killed). */
+/* A line of the console (proc/foreground.h): blocks until there is one for this process, or the
+ * process is killed. */
 static int32_t sys_read(uint32_t fd, uint32_t buf, uint32_t len)
 {
     if (fd != PAGODA_FD_STDIN)
@@ -56,15 +66,17 @@ static int32_t sys_read(uint32_t fd, uint32_t buf, uint32_t len)
     struct task *self = sched_current();
     char chunk[CHUNK];
     for (;;) {
-        console_input_poll();
-        size_t n = console_input_take(chunk, len < CHUNK ? len : CHUNK);
-        if (n) {
-            rc = uvm_copy_out(uvm(), buf, chunk, (uint32_t)n);
-            return rc ? rc : (int32_t)n;
-        }
         if (self->killed)
             return 0;
+        int n = foreground_read(self, chunk, len < CHUNK ? len : CHUNK);
+        if (n > 0) {
+            rc = uvm_copy_out(uvm(), buf, chunk, (uint32_t)n);
+            return rc ? rc : n;
+        }
+        if (n == 0 || n == -PAGODA_EINTR)
+            return n;
         self->wants_input = true;
+        console_show_cursor();
         sched_block(TASK_BLOCKED);
         self->wants_input = false;
     }
@@ -159,8 +171,8 @@ static int32_t sys_kill(uint32_t pid)
 
 static int32_t sys_vminfo(uint32_t pid, uint32_t out)
 {
-    struct task *t = pid ? sched_task_by_pid((int)pid) : sched_current();
-    if (!t || t->state == TASK_ZOMBIE)
+    struct task *t = live_task(pid);
+    if (!t)
         return -PAGODA_ESRCH;
     int rc =
         region_check_access(&uvm()->regions, out, sizeof(struct pagoda_vm_info), REGION_WANT_WRITE);
@@ -186,6 +198,66 @@ static int32_t sys_free_frames(void)
     heap_trim(vm_kheap());
     uint64_t n = frames_free_count(vm_env_frames());
     return n > 0x7FFFFFFFu ? 0x7FFFFFFF : (int32_t)n;
+}
+
+/* Sorted by pid into a kernel buffer first, so the list is one snapshot. */
+static int32_t sys_proclist(uint32_t out, uint32_t max)
+{
+    uint32_t count = sched_task_count();
+    uint32_t n = max < count ? max : count;
+    int rc = region_check_access(&uvm()->regions, out,
+                                 n * (uint32_t)sizeof(struct pagoda_proc_info), REGION_WANT_WRITE);
+    if (rc || n == 0)
+        return rc ? rc : (int32_t)count;
+    struct pagoda_proc_info *list = kmalloc(count * sizeof(*list));
+    if (!list)
+        return -PAGODA_ENOMEM;
+    uint32_t found = 0;
+    for (unsigned i = 0; i < SCHED_MAX_TASKS && found < count; i++) {
+        const struct task *t = sched_task_at(i);
+        if (!t)
+            continue;
+        uint32_t at = found++;
+        for (; at > 0 && list[at - 1].pid > (uint32_t)t->pid; at--)
+            list[at] = list[at - 1];
+        inspect_process(t, foreground_task(), &list[at]);
+    }
+    rc = uvm_copy_out(uvm(), out, list, n * (uint32_t)sizeof(*list));
+    kfree(list);
+    return rc ? rc : (int32_t)count;
+}
+
+static int32_t sys_walk(uint32_t pid, uint32_t va, uint32_t out)
+{
+    struct task *t = live_task(pid);
+    if (!t)
+        return -PAGODA_ESRCH;
+    int rc =
+        region_check_access(&uvm()->regions, out, sizeof(struct pagoda_walk), REGION_WANT_WRITE);
+    if (rc)
+        return rc;
+    struct pagoda_walk walk;
+    inspect_walk(t, va, &walk);
+    return uvm_copy_out(uvm(), out, &walk, sizeof(walk));
+}
+
+static int32_t sys_tlbinfo(uint32_t out)
+{
+    struct pagoda_tlb_info info;
+    inspect_tlb(&info);
+    return uvm_copy_out(uvm(), out, &info, sizeof(info));
+}
+
+static int32_t sys_meminfo(uint32_t out)
+{
+    struct pagoda_mem_info info;
+    inspect_memory(&info);
+    return uvm_copy_out(uvm(), out, &info, sizeof(info));
+}
+
+static int32_t sys_foreground(uint32_t pid)
+{
+    return foreground_give(sched_current(), (int)pid);
 }
 
 void syscall_dispatch(struct isr_frame *f)
@@ -230,6 +302,21 @@ void syscall_dispatch(struct isr_frame *f)
         break;
     case PAGODA_SYS_FREE_FRAMES:
         r = sys_free_frames();
+        break;
+    case PAGODA_SYS_PROCLIST:
+        r = sys_proclist(f->ebx, f->ecx);
+        break;
+    case PAGODA_SYS_WALK:
+        r = sys_walk(f->ebx, f->ecx, f->edx);
+        break;
+    case PAGODA_SYS_TLBINFO:
+        r = sys_tlbinfo(f->ebx);
+        break;
+    case PAGODA_SYS_MEMINFO:
+        r = sys_meminfo(f->ebx);
+        break;
+    case PAGODA_SYS_FOREGROUND:
+        r = sys_foreground(f->ebx);
         break;
     default:
         r = -PAGODA_ENOSYS;

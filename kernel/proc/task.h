@@ -33,7 +33,9 @@ struct task {
     struct isr_frame *frame; /* its user registers, at the top of its kernel stack */
     uint64_t wake_tsc;       /* TASK_SLEEPING */
     bool killed;             /* kill() asked: it ends the next time it would return to ring 3 */
-    bool wants_input;        /* blocked in read(): woken when the console has input */
+    bool killed_by_ctrl_c;   /* ... and it was Ctrl-C at the console (proc/foreground.h) */
+    bool wants_input;        /* blocked in read(): woken when the console has a line for it */
+    bool read_interrupted;   /* Ctrl-C came while it waited in read(): the read fails */
     int exit_status;         /* PAGODA_WAIT_STATUS, once a zombie */
     uint64_t switches_in;    /* times the scheduler gave it the CPU */
 };

@@ -5,10 +5,12 @@
 #include "../arch/tss.h"
 #include "../arch/x86.h"
 #include "../console/console.h"
+#include "../console/input.h"
 #include "../console/serial.h"
 #include "../arch/vectors.h"
 #include "../kernel.h"
 #include "../panic.h"
+#include "../proc/foreground.h"
 #include "../proc/proc.h"
 #include "../proc/sched.h"
 #include "../proc/syscalls.h"
@@ -142,14 +144,28 @@ static bool take_expected(struct isr_frame *f, uint32_t cr2)
     return true;
 }
 
+/* The lines console/input.c unmasks; any other one is masked and should never come. After the
+ * end of interrupt the processes see what the input changed (a line to read, Ctrl-C). */
 static void handle_irq(const struct isr_frame *f)
 {
     unsigned irq = f->vector - IRQ_FIRST_VECTOR;
     if (pic_is_spurious(irq))
         return;
-    irq_count++;
-    kprintf("pagoda: unexpected IRQ %u (vector 0x%x) with every line masked\n", irq, f->vector);
+    switch (irq) {
+    case PIC_IRQ_KEYBOARD:
+        console_input_keyboard_interrupt();
+        break;
+    case PIC_IRQ_COM1:
+        console_input_serial_interrupt();
+        break;
+    default:
+        irq_count++;
+        kprintf("pagoda: unexpected IRQ %u (vector 0x%x) on a masked line\n", irq, f->vector);
+        pic_end_of_interrupt(irq);
+        return;
+    }
     pic_end_of_interrupt(irq);
+    foreground_input();
 }
 
 /* From ring 3: the process's own business. Exceptions end it (or are demand paging), the tick

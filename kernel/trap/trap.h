@@ -27,7 +27,7 @@ void fault_expect(uint32_t vector, uintptr_t resume_eip);
 /* Disarm. Returns true and fills *record if the expected fault happened since fault_expect. */
 bool fault_take(struct fault_record *record);
 
-/* Count of IRQs (vectors 0x20..0x2f) seen; they should not happen with everything masked. */
+/* Count of IRQs (vectors 0x20..0x2f) on lines no driver unmasked: they should never come. */
 uint32_t trap_irq_count(void);
 
 /* Called by isr.S for every vector, and by the double-fault task (on its own stack). */

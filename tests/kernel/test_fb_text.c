@@ -64,6 +64,8 @@ struct model {
     struct model_cell *cells;
     uint32_t fg, bg, margin;
     const struct font *font;
+    int cursor; /* shown at (cursor_col, cursor_row) in fg and bg swapped */
+    unsigned cursor_col, cursor_row;
 };
 
 static void model_blank_row(struct model *m, unsigned row)
@@ -98,10 +100,20 @@ static void model_put(struct model *m, char c)
 
 static void model_putc(struct model *m, char c)
 {
+    m->cursor = 0;
     if (c == '\n') {
         model_new_line(m);
     } else if (c == '\r') {
         m->col = 0;
+    } else if (c == '\b') {
+        if (m->col > 0) {
+            m->col--;
+        } else if (m->row > 0) {
+            m->row--;
+            m->col = m->cols - 1;
+        }
+    } else if (c == '\a') {
+        /* nothing */
     } else if (c == '\t') {
         do
             model_put(m, ' ');
@@ -111,8 +123,18 @@ static void model_putc(struct model *m, char c)
     }
 }
 
+static void model_show_cursor(struct model *m)
+{
+    if (m->cursor || m->col >= m->cols)
+        return;
+    m->cursor = 1;
+    m->cursor_col = m->col;
+    m->cursor_row = m->row;
+}
+
 static void model_clear(struct model *m)
 {
+    m->cursor = 0;
     for (unsigned r = 0; r < m->rows; r++)
         model_blank_row(m, r);
     m->col = m->row = 0;
@@ -127,15 +149,17 @@ static void model_render(const struct model *m, const struct fb_grid *g, uint32_
     const struct font *font = m->font;
     for (unsigned r = 0; r < m->rows; r++) {
         for (unsigned c = 0; c < m->cols; c++) {
-            const struct model_cell *cell = &m->cells[r * m->cols + c];
-            const unsigned char *glyph = font->glyphs + ((unsigned char)cell->ch - font->first) *
+            struct model_cell cell = m->cells[r * m->cols + c];
+            if (m->cursor && r == m->cursor_row && c == m->cursor_col)
+                cell = (struct model_cell){cell.ch, m->bg, m->fg};
+            const unsigned char *glyph = font->glyphs + ((unsigned char)cell.ch - font->first) *
                                                             font->height * font->row_bytes;
             for (unsigned y = 0; y < font->height; y++) {
                 for (unsigned x = 0; x < font->width; x++) {
                     int on = (glyph[y * font->row_bytes + x / 8] >> (7 - x % 8)) & 1;
                     size_t at = (size_t)(g->y0 + r * font->height + y) * g->width + g->x0 +
                                 c * font->width + x;
-                    out[at] = on ? cell->fg : cell->bg;
+                    out[at] = on ? cell.fg : cell.bg;
                 }
             }
         }
@@ -206,8 +230,15 @@ static void rig_puts(struct rig *r, const char *s)
         rig_putc(r, *s++);
 }
 
+static void rig_show_cursor(struct rig *r)
+{
+    fb_text_show_cursor(&r->t);
+    model_show_cursor(&r->m);
+}
+
 static void rig_colors(struct rig *r, uint32_t fg, uint32_t bg)
 {
+    r->m.cursor = 0;
     fb_text_set_colors(&r->t, fg, bg);
     r->m.fg = fg;
     r->m.bg = bg;
@@ -396,8 +427,12 @@ static void test_random(uint32_t width, uint32_t height, unsigned steps)
             rig_putc(&r, '\n');
         } else if (pick < 80) {
             rig_putc(&r, '\t');
-        } else if (pick < 84) {
+        } else if (pick < 82) {
             rig_putc(&r, '\r');
+        } else if (pick < 84) {
+            rig_putc(&r, rng() % 4 ? '\b' : '\a');
+        } else if (pick < 86) {
+            rig_show_cursor(&r);
         } else if (pick < 93) {
             rig_colors(&r, palette[rng() % 8], palette[6 + rng() % 2]);
         } else if (pick < 94) {
@@ -473,6 +508,51 @@ static void test_clear_new_background(void)
     rig_close(&r);
 }
 
+/* The line editor's echo: the cursor follows the text, '\b' steps back over a wrap, a shown
+ * cursor costs one cell and hiding it puts the cell back exactly. */
+static void test_cursor_and_backspace(void)
+{
+    struct rig r;
+    rig_open(&r, 400, 200, palette[0], palette[6]);
+    rig_puts(&r, "pagoda$ ");
+    rig_show_cursor(&r);
+    fb_text_flush(&r.t);
+    rig_check(&r, "cursor after a prompt, on a blank cell");
+    unsigned long before = r.fb.stores;
+    rig_show_cursor(&r);
+    fb_text_flush(&r.t);
+    TAP_CHECK(r.fb.stores == before, "showing a shown cursor again stores nothing");
+    rig_puts(&r, "wlak");
+    rig_show_cursor(&r);
+    rig_puts(&r, "\b\b\b");
+    rig_show_cursor(&r);
+    fb_text_flush(&r.t);
+    rig_check(&r, "cursor moved back over text by backspace");
+    before = r.fb.stores;
+    rig_puts(&r, "alk");
+    fb_text_flush(&r.t);
+    unsigned cell_pixels = r.g.font->width * r.g.font->height;
+    /* "wlak" becomes "walk": the cursor's cell and the next change, the 'k' stays */
+    TAP_CHECK(r.fb.stores - before == 2u * cell_pixels,
+              "retyping \"lak\" as \"alk\" over the cursor draws two cells (%lu pixels)",
+              r.fb.stores - before);
+    rig_check(&r, "hidden cursor, text retyped");
+
+    rig_putc(&r, '\n');
+    for (unsigned i = 0; i < r.g.cols; i++)
+        rig_putc(&r, 'x');
+    rig_putc(&r, 'y'); /* wraps */
+    rig_puts(&r, "\b\b");
+    rig_show_cursor(&r);
+    fb_text_flush(&r.t);
+    rig_check(&r, "backspace from column 0 to the end of the row above");
+    TAP_CHECK(r.t.row == 1 && r.t.col == r.g.cols - 1, "cursor at the last column of row 1");
+    rig_colors(&r, palette[2], palette[7]);
+    fb_text_flush(&r.t);
+    rig_check(&r, "a colour change hides the cursor");
+    rig_close(&r);
+}
+
 int main(void)
 {
     test_plan();
@@ -485,5 +565,6 @@ int main(void)
     test_random(40, 64, 3000); /* three cells, three rows: step 1 */
     test_palette_exhaustion();
     test_clear_new_background();
+    test_cursor_and_backspace();
     return tap_done();
 }

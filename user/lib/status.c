@@ -13,6 +13,8 @@ const char *strerror(int code)
         return "ENOENT (no such program)";
     case ESRCH:
         return "ESRCH (no such process)";
+    case EINTR:
+        return "EINTR (interrupted by Ctrl-C)";
     case E2BIG:
         return "E2BIG (argument list too long)";
     case ENOEXEC:
@@ -52,7 +54,8 @@ const char *wait_status_text(int status, char *buf, size_t size)
         snprintf(buf, size, "killed by %s (vector %u)", exc_mnemonic(what), what);
         break;
     case PAGODA_WAIT_KILLED:
-        snprintf(buf, size, "killed by kill()");
+        snprintf(buf, size,
+                 what == PAGODA_KILLED_BY_CTRL_C ? "killed by Ctrl-C" : "killed by kill()");
         break;
     default:
         snprintf(buf, size, "killed: out of memory");

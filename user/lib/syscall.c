@@ -104,6 +104,31 @@ int free_frames(void)
     return checked(syscall_raw(PAGODA_SYS_FREE_FRAMES, 0, 0, 0, 0, 0));
 }
 
+int proclist(struct pagoda_proc_info *out, uint32_t max)
+{
+    return checked(syscall_raw(PAGODA_SYS_PROCLIST, ptr_arg(out), max, 0, 0, 0));
+}
+
+int walk(int pid, uint32_t va, struct pagoda_walk *out)
+{
+    return checked(syscall_raw(PAGODA_SYS_WALK, (uint32_t)pid, va, ptr_arg(out), 0, 0));
+}
+
+int tlbinfo(struct pagoda_tlb_info *out)
+{
+    return checked(syscall_raw(PAGODA_SYS_TLBINFO, ptr_arg(out), 0, 0, 0, 0));
+}
+
+int meminfo(struct pagoda_mem_info *out)
+{
+    return checked(syscall_raw(PAGODA_SYS_MEMINFO, ptr_arg(out), 0, 0, 0, 0));
+}
+
+int foreground(int pid)
+{
+    return checked(syscall_raw(PAGODA_SYS_FOREGROUND, (uint32_t)pid, 0, 0, 0, 0));
+}
+
 uint64_t uptime_ms(void)
 {
     uint64_t ms;

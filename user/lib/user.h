@@ -38,6 +38,7 @@ extern int errno;
 #define EPERM   PAGODA_EPERM
 #define ENOENT  PAGODA_ENOENT
 #define ESRCH   PAGODA_ESRCH
+#define EINTR   PAGODA_EINTR
 #define E2BIG   PAGODA_E2BIG
 #define ENOEXEC PAGODA_ENOEXEC
 #define EBADF   PAGODA_EBADF
@@ -75,6 +76,14 @@ int vminfo(int pid, struct pagoda_vm_info *out);
 int uptime(uint64_t *ms);
 /* Frames the kernel's allocator has free now (PAGODA_SYS_FREE_FRAMES). */
 int free_frames(void);
+/* The processes, sorted by pid: fills out[0..min(count, max)) and returns count. */
+int proclist(struct pagoda_proc_info *out, uint32_t max);
+/* The translation of va in process pid's address space (0: the caller), level by level. */
+int walk(int pid, uint32_t va, struct pagoda_walk *out);
+int tlbinfo(struct pagoda_tlb_info *out);
+int meminfo(struct pagoda_mem_info *out);
+/* Hands the console (its input and Ctrl-C) to pid: a child, or the caller itself (0). */
+int foreground(int pid);
 
 /* Milliseconds since the kernel started; 0 if the call fails. */
 uint64_t uptime_ms(void);
@@ -83,7 +92,8 @@ uint64_t uptime_ms(void);
 /* argv[0] as main received it ("?" when argc is 0). */
 extern const char *program_name;
 
-/* "exited with status 3", "killed by #PF (vector 14)", "killed by kill()", "out of memory". */
+/* "exited with status 3", "killed by #PF (vector 14)", "killed by kill()", "killed by Ctrl-C",
+ * "out of memory". */
 const char *wait_status_text(int status, char *buf, size_t size);
 /* "#PF", "#GP", ...: the exception mnemonic of a vector (arch/exc_decode.c). */
 const char *exception_mnemonic(uint32_t vector);
