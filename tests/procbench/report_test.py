@@ -2,10 +2,11 @@
 """Unit test of tools/procbench-report (tools/procbench_report/) without QEMU, as TAP, on two
 serial logs captured from real boots of procbench (data/: one in PAE, one in two-level paging,
 QEMU TCG): records finds every metric and the facts of each boot; a malformed line, a missing
-metric, too few samples and an unfinished run are each named as problems; the summary takes
-the median of the boots' medians and the ratio PAE / two-level; report.md has both formats side
-by side and the timing label; the CSV files read back as the records; the command writes every
-file from saved logs and fails on an incomplete one; the boots alternate the formats."""
+metric, too few samples and an unfinished run are each named as problems; the summary takes the
+median of the boots' medians, the least minimum and the ratios PAE / two-level; report.md has
+both formats side by side and the timing label; the CSV files read back as the records; the
+command writes every file from saved logs and fails on an incomplete one; the boots alternate
+the formats."""
 
 import contextlib
 import csv
@@ -115,6 +116,11 @@ def check_summary(tap, texts):
     table = report.summary(boots + [("x-2level", two)])
     tap.check(table["getpid"]["pae"] == 2 * pae.metrics["getpid"]["median"],
               "several boots of a format: the median of their medians")
+    boots[1][1].metrics["getpid"]["min"] = 1
+    table = report.summary(boots + [("x-2level", two)])
+    tap.check(table["getpid"]["pae_min"] == 1 and
+              table["getpid"]["ratio_min"] == 1 / two.metrics["getpid"]["min"],
+              "several boots of a format: the least minimum, and its ratio")
     table = report.summary([("1-pae", pae)])
     tap.check(table["getpid"]["2level"] is None and table["getpid"]["ratio"] is None,
               "a format without boots has no figure and no ratio")
@@ -124,13 +130,16 @@ def check_outputs(tap, texts):
     runs = [("1-pae", parse_log(texts["pae"])), ("2-2level", parse_log(texts["2level"]))]
     md = report.markdown(runs, dict(command="tools/procbench-report --x", where="here"))
     tap.check("**Timings: emulator figure (QEMU TCG)**" in md, "report.md: the timing label")
-    tap.check("| metric | one sample | two-level | PAE | PAE / two-level |" in md,
-              "report.md: both formats side by side with the ratio")
+    tap.check("| metric | one sample | two-level median | PAE median | PAE / two-level | "
+              "two-level min | PAE min | PAE / two-level (min) |" in md,
+              "report.md: both formats side by side with the ratios")
     two = runs[1][1].metrics["getpid"]["median"]
     pae = runs[0][1].metrics["getpid"]["median"]
     row = next((l for l in md.splitlines() if l.startswith("| getpid |")), "")
-    tap.check(f"| {two:,} | {pae:,} | {pae / two:.2f} |" in row, "report.md: the getpid row",
-              [row])
+    two_min = runs[1][1].metrics["getpid"]["min"]
+    pae_min = runs[0][1].metrics["getpid"]["min"]
+    tap.check(f"| {two:,} | {pae:,} | {pae / two:.2f} | {two_min:,} | {pae_min:,} | "
+              f"{pae_min / two_min:.2f} |" in row, "report.md: the getpid row", [row])
     tap.check("`tools/procbench-report --x`" in md, "report.md: the command")
     tap.check("incomplete" not in md, "report.md: no problem noted for complete boots")
     with tempfile.TemporaryDirectory() as out:
