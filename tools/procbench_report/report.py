@@ -96,11 +96,12 @@ def markdown(runs, meta):
           f"{' (A/B interleaved)' if meta.get('interleaved') else ''}, each "
           "`mode=test paging=MODE init=procbench`"]
     if first:
+        overheads = sorted({r.info.get("tsc_overhead", "?").split(" ")[0] for _, r in runs})
         L.append(f"- Method: TSC read as `{first.info.get('serialization', '?')}` from ring 3, "
-                 f"empty bracket ({first.info.get('tsc_overhead', '?')}), "
-                 f"{first.info.get('samples', '?')}; min, median, p99 (nearest rank), MAD; "
-                 f"CPU {first.info.get('cpu_vendor', '?')} {first.info.get('cpu_brand', '')}, "
-                 f"TSC {first.info.get('tsc_mhz', '?')}")
+                 f"the median of 1000 empty brackets subtracted ({' or '.join(overheads)} "
+                 f"cycles), {first.info.get('samples', '?')}; min, median, p99 (nearest rank), "
+                 f"MAD; CPU {first.info.get('cpu_vendor', '?')} "
+                 f"{first.info.get('cpu_brand', '')}, TSC {first.info.get('tsc_mhz', '?')}")
     L += ["", "TSC cycles per sample. Median: with several boots of a format, the median of "
           "their medians; min: the least sample of all its boots, the figure a busy host "
           "disturbs least (each boot is in the table after this one).", "",

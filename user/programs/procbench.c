@@ -440,7 +440,7 @@ int main(int argc, char **argv)
     uint64_t ms = uptime_ms() - start_ms, cycles = tsc_read() - start_tsc;
     printf("PROCBENCHINFO,run_ms,%llu\n", (unsigned long long)ms);
     if (ms)
-        printf("PROCBENCHINFO,tsc_mhz,%llu (the TSC rate the kernel's uptime is counted in)\n",
+        printf("PROCBENCHINFO,tsc_mhz,%llu MHz (the rate the kernel counts its uptime in)\n",
                (unsigned long long)(cycles / ms / 1000u));
     print_table();
     printf("PROCBENCHEND,%s\n", failures ? "fail" : "ok");
