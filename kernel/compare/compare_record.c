@@ -74,7 +74,7 @@ void compare_hundredths(char *buf, size_t size, uint32_t v)
 }
 
 void compare_timing(const char *metric, enum compare_mode mode, const char *page, uint32_t n,
-                    const struct cmp_stats *s, const char *unit)
+                    const struct sample_stats *s, const char *unit)
 {
     char a[16], b[16], c[16], d[16];
     compare_hundredths(a, sizeof(a), s->min);

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "compare_side.h"
-#include "compare_stats.h"
+#include "sample_stats.h"
 
 /* The test frames: COMPARE_FRAME_RUNS runs of 4 MiB, 4 MiB-aligned (so both large-page sizes
  * fit), below 4 GiB (so two-level paging reaches them), allocated once for both modes. */
@@ -46,7 +46,7 @@ void compare_structural(const char *metric, enum compare_mode mode, const char *
                         uint64_t value, uint64_t expected, const char *unit);
 /* The summary of samples (hundredths of cycles) as a timing record. */
 void compare_timing(const char *metric, enum compare_mode mode, const char *page, uint32_t n,
-                    const struct cmp_stats *stats, const char *unit);
+                    const struct sample_stats *stats, const char *unit);
 /* Info lines. */
 __attribute__((format(printf, 2, 3))) void compare_info(const char *key, const char *fmt, ...);
 /* Serial only (the screen gets the table). */

@@ -3,7 +3,7 @@
  * Method: interrupts off (the whole kernel runs with them off), TSC reads serialized with
  * LFENCE (CPUID where SSE2 is missing), the median empty-bracket time subtracted, warm-up
  * iterations not recorded, COMPARE_SAMPLES samples per series and round; samples of the same
- * series from every round of a mode are pooled, then summarised (compare_stats.h).
+ * series from every round of a mode are pooled, then summarised (lib/sample_stats.h).
  * Samples are kept in hundredths of a cycle so per-access figures keep two decimals.
  */
 #include "compare_time.h"
@@ -111,7 +111,7 @@ void compare_time_setup(void)
         uint64_t t1 = tsc_read();
         sample_pool[i] = (uint32_t)(t1 - t0);
     }
-    bracket_overhead = cmp_stats_of(sample_pool, COMPARE_SAMPLES, scratch).median;
+    bracket_overhead = sample_stats_of(sample_pool, COMPARE_SAMPLES, scratch).median;
     compare_info("tsc_overhead", "%u cycles (median of %u empty brackets; subtracted)",
                  bracket_overhead, COMPARE_SAMPLES);
 }
@@ -344,7 +344,7 @@ void compare_time_round(enum compare_mode mode)
 /* ---- results ---- */
 
 static uint32_t median_of(const char *metric, enum compare_mode mode, const char *page, uint32_t n,
-                          const struct cmp_stats *all, unsigned count)
+                          const struct sample_stats *all, unsigned count)
 {
     for (unsigned i = 0; i < count; i++)
         if (!strcmp(series[i].metric, metric) && series[i].mode == mode &&
@@ -355,10 +355,10 @@ static uint32_t median_of(const char *metric, enum compare_mode mode, const char
 
 void compare_time_report(void)
 {
-    static struct cmp_stats all[MAX_SERIES];
+    static struct sample_stats all[MAX_SERIES];
     for (unsigned i = 0; i < series_count; i++) {
         struct series *s = &series[i];
-        all[i] = cmp_stats_of(s->samples, s->count, scratch);
+        all[i] = sample_stats_of(s->samples, s->count, scratch);
         compare_timing(s->metric, s->mode, s->page, s->n, &all[i], s->unit);
     }
     const uint32_t *sizes;
@@ -385,7 +385,7 @@ void compare_time_report(void)
                 sum->cr3[mode])
                 even = inval_counts[i];
         sum->breakeven[mode] = even;
-        struct cmp_stats be = {
+        struct sample_stats be = {
             .count = 1, .min = even * 100, .median = even * 100, .p99 = even * 100, .mad = 0};
         compare_timing("inval_breakeven", mode, "4k", INVAL_PAGES, &be, "pages");
     }

@@ -1,10 +1,10 @@
 /* Host tests of kernel/compare's pure parts: the table arithmetic the structural metrics are
- * checked against, and the summary statistics of the timing samples. */
+ * checked against, and the summary statistics of the timing samples (lib/sample_stats.c). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "compare/compare_arith.h"
-#include "compare/compare_stats.h"
+#include "sample_stats.h"
 #include "tap.h"
 
 #define KIB 1024ull
@@ -103,7 +103,7 @@ static void test_stats(void)
     static uint32_t v[1000], ref[1000], scratch[1000];
     for (uint32_t i = 0; i < 100; i++)
         v[i] = 100 - i; /* 1..100 reversed */
-    struct cmp_stats s = cmp_stats_of(v, 100, scratch);
+    struct sample_stats s = sample_stats_of(v, 100, scratch);
     TAP_CHECK(s.min == 1 && s.median == 50 && s.p99 == 99, "1..100: min %u median %u p99 %u", s.min,
               s.median, s.p99);
     TAP_CHECK(s.mad == 25, "1..100: MAD %u", s.mad);
@@ -111,15 +111,15 @@ static void test_stats(void)
     for (uint32_t i = 0; i < 1000; i++)
         ref[i] = v[i] = (uint32_t)rand() % 5000;
     qsort(ref, 1000, sizeof(ref[0]), cmp_u32);
-    cmp_sort(v, 1000);
+    sample_sort(v, 1000);
     TAP_CHECK(!memcmp(v, ref, sizeof(v)), "heapsort agrees with qsort on 1000 values");
-    s = cmp_stats_of(v, 1000, scratch);
+    s = sample_stats_of(v, 1000, scratch);
     TAP_CHECK(s.median == ref[499] && s.p99 == ref[989] && s.min == ref[0],
               "nearest-rank median and p99");
     uint32_t one = 7;
-    s = cmp_stats_of(&one, 1, scratch);
+    s = sample_stats_of(&one, 1, scratch);
     TAP_CHECK(s.min == 7 && s.median == 7 && s.p99 == 7 && s.mad == 0, "one sample");
-    s = cmp_stats_of(v, 0, scratch);
+    s = sample_stats_of(v, 0, scratch);
     TAP_CHECK(s.count == 0 && s.median == 0, "no samples");
 }
 

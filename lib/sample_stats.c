@@ -1,4 +1,4 @@
-#include "compare_stats.h"
+#include "sample_stats.h"
 
 /* Heapsort: no recursion, no allocation, O(n log n) on a few thousand samples. */
 static void sift_down(uint32_t *v, uint32_t root, uint32_t count)
@@ -18,7 +18,7 @@ static void sift_down(uint32_t *v, uint32_t root, uint32_t count)
     }
 }
 
-void cmp_sort(uint32_t *v, uint32_t count)
+void sample_sort(uint32_t *v, uint32_t count)
 {
     for (uint32_t i = count / 2; i-- > 0;)
         sift_down(v, i, count);
@@ -37,18 +37,18 @@ static uint32_t rank(const uint32_t *sorted, uint32_t count, uint32_t percent)
     return sorted[r ? r - 1 : 0];
 }
 
-struct cmp_stats cmp_stats_of(uint32_t *samples, uint32_t count, uint32_t *scratch)
+struct sample_stats sample_stats_of(uint32_t *samples, uint32_t count, uint32_t *scratch)
 {
-    struct cmp_stats s = {.count = count};
+    struct sample_stats s = {.count = count};
     if (!count)
         return s;
-    cmp_sort(samples, count);
+    sample_sort(samples, count);
     s.min = samples[0];
     s.median = rank(samples, count, 50);
     s.p99 = rank(samples, count, 99);
     for (uint32_t i = 0; i < count; i++)
         scratch[i] = samples[i] > s.median ? samples[i] - s.median : s.median - samples[i];
-    cmp_sort(scratch, count);
+    sample_sort(scratch, count);
     s.mad = rank(scratch, count, 50);
     return s;
 }
