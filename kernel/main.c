@@ -26,6 +26,7 @@
 #include "compare/compare.h"
 #include "console/console.h"
 #include "console/input.h"
+#include "console/serial.h"
 #include "kernel.h"
 #include "panic.h"
 #include "proc/proc.h"
@@ -175,8 +176,13 @@ static bool run_first_process(const struct pagoda_boot_info *info,
             (unsigned long long)u->pages_mapped, (unsigned long long)u->demand_faults,
             (unsigned long long)u->high_frames, (unsigned long long)s.switches,
             (unsigned long long)s.preemptions, (unsigned long long)s.ticks,
-            (unsigned long long)s.idle_ms, c.cr3_reloads,
-            c.global_flushes);
+            (unsigned long long)s.idle_ms, c.cr3_reloads, c.global_flushes);
+    if (serial_dropped_bytes() != 0) {
+        console_set_color(CONSOLE_WARN);
+        kprintf("pagoda: %u bytes of serial output were dropped: COM1 stayed busy for a second\n",
+                serial_dropped_bytes());
+        console_set_color(CONSOLE_NORMAL);
+    }
     uint32_t how = PAGODA_WAIT_HOW(status), what = PAGODA_WAIT_WHAT(status);
     console_set_color(how == PAGODA_WAIT_EXITED && what == 0 ? CONSOLE_GOOD : CONSOLE_BAD);
     if (how == PAGODA_WAIT_EXITED)

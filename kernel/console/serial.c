@@ -21,8 +21,11 @@
 #define UART_TX_FIFO_BYTES    16u
 #define UART_LSR_DATA_READY   0x01u
 #define UART_DIVISOR_115200   1u
-/* Bounded wait: a UART that never drains must not hang the kernel. ~100 ms worth of polls. */
-#define UART_MAX_POLLS 100000u
+/* How long the transmitter may stay busy before the port counts as stalled: a UART drains 16
+ * bytes in 1.4 ms at 115200 baud, but one whose far end applies back-pressure (QEMU's serial
+ * backends wait for their reader, and a reader on a loaded host can pause for a good fraction of
+ * a second) must not lose bytes. About 1 s at 2 GHz; no TSC rate is known this early. */
+#define UART_STALL_CYCLES (2ull * 1000 * 1000 * 1000)
 
 static bool serial_present;
 /* Bytes the UART takes once it says its transmitter is empty: a 16550A's FIFO holds 16, so the
@@ -30,6 +33,11 @@ static bool serial_present;
  * the device model under QEMU, a bus cycle of about a microsecond on a real PC). */
 static unsigned tx_burst = 1;
 static unsigned tx_room;
+/* A stalled transmitter is not waited for again (a broken UART would cost a full stall per
+ * byte): bytes are dropped, whole, until it reports empty once more. Never written blind: a
+ * byte into a full FIFO would overwrite one already queued. */
+static bool tx_stalled;
+static uint32_t tx_dropped;
 
 bool serial_init(void)
 {
@@ -51,12 +59,36 @@ bool serial_init(void)
     return true;
 }
 
+static bool transmitter_empty(void)
+{
+    return inb(COM1 + UART_LSR) & UART_LSR_THR_EMPTY;
+}
+
+/* True when the transmitter has room for tx_burst bytes. */
+static bool wait_transmitter(void)
+{
+    if (transmitter_empty()) {
+        tx_stalled = false;
+        return true;
+    }
+    if (tx_stalled)
+        return false;
+    uint64_t start = rdtsc();
+    while (rdtsc() - start < UART_STALL_CYCLES) {
+        if (transmitter_empty())
+            return true;
+        __asm__ volatile("pause");
+    }
+    tx_stalled = true;
+    return false;
+}
+
 static void serial_put_raw(char c)
 {
     if (tx_room == 0) {
-        for (unsigned i = 0; i < UART_MAX_POLLS; i++) {
-            if (inb(COM1 + UART_LSR) & UART_LSR_THR_EMPTY)
-                break;
+        if (!wait_transmitter()) {
+            tx_dropped++;
+            return;
         }
         tx_room = tx_burst;
     }
@@ -77,6 +109,11 @@ void serial_write_string(const char *s)
 {
     while (*s)
         serial_putc(*s++);
+}
+
+uint32_t serial_dropped_bytes(void)
+{
+    return tx_dropped;
 }
 
 int serial_try_getc(void)
