@@ -1,7 +1,7 @@
 /*
- * Step 9a for Pagoda's protocol: everything the kernel gets, written into the boot info page
- * before ExitBootServices. Only the final memory map size (and the ExitBootServices stamp) are
- * added after it, by pagoda_info_finish().
+ * pagoda_info_fill, the boot_info_fill step for Pagoda's protocol: everything the kernel gets,
+ * written into the boot info page before ExitBootServices. Only the final memory map size (and the
+ * ExitBootServices stamp) are added after it, by pagoda_info_finish().
  */
 #include "console.h"
 #include "loader.h"

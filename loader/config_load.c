@@ -1,5 +1,5 @@
 /*
- * Step 3: read pagoda.cfg next to the loader. A missing or unreadable file means defaults; a
+ * config_load: read pagoda.cfg next to the loader. A missing or unreadable file means defaults; a
  * bad line is named with its line number and skipped. None of this stops the boot.
  */
 #include "console.h"

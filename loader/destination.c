@@ -1,6 +1,6 @@
 /*
- * Step 6: every PT_LOAD destination must be memory the loader may overwrite once boot services
- * are gone. Checked against a fresh map before anything is reserved for the hand-off.
+ * destination_check: every PT_LOAD destination must be memory the loader may overwrite once boot
+ * services are gone. Checked against a fresh map before anything is reserved for the hand-off.
  *
  * A relocatable Multiboot 2 kernel is first given its address: the lowest or highest base its
  * tag allows that placement_find() finds usable (with no preference, its link address when that
@@ -15,31 +15,22 @@
 #include "multiboot.h"
 #include "placement.h"
 
+#include "pagoda/page.h"
+
 #define DESTINATION_WHY_MAX 160
-#define DESTINATION_PAGE    4096ull
-
-static uint64_t destination_page_down(uint64_t a)
-{
-    return a & ~(DESTINATION_PAGE - 1);
-}
-
-static uint64_t destination_page_up(uint64_t a)
-{
-    return (a + DESTINATION_PAGE - 1) & ~(DESTINATION_PAGE - 1);
-}
 
 static void destination_occupy_descriptor(struct loader *ld, const EFI_MEMORY_DESCRIPTOR *d,
                                           uint64_t start, uint64_t end, UINTN *pages_taken)
 {
     uint64_t d_start = d->PhysicalStart;
-    uint64_t d_end = d_start + d->NumberOfPages * DESTINATION_PAGE;
+    uint64_t d_end = d_start + d->NumberOfPages * PAGODA_PAGE_SIZE;
     uint64_t from = start > d_start ? start : d_start;
     uint64_t to = end < d_end ? end : d_end;
     EFI_PHYSICAL_ADDRESS address = from;
 
     if (d->Type != EfiConventionalMemory || from >= to)
         return;
-    UINTN pages = (UINTN)((to - from) / DESTINATION_PAGE);
+    UINTN pages = (UINTN)((to - from) / PAGODA_PAGE_SIZE);
     if (!EFI_ERROR(ledger_allocate_pages(&ld->ledger, AllocateAddress, EfiBootServicesData, pages,
                                          &address)))
         *pages_taken += pages;
@@ -48,8 +39,8 @@ static void destination_occupy_descriptor(struct loader *ld, const EFI_MEMORY_DE
 static EFI_STATUS destination_occupy(struct loader *ld)
 {
     struct memory_map_snapshot map;
-    uint64_t start = destination_page_down(ld->elf.phys_start);
-    uint64_t end = destination_page_up(ld->elf.phys_end);
+    uint64_t start = pagoda_page_down(ld->elf.phys_start);
+    uint64_t end = pagoda_page_up(ld->elf.phys_end);
     UINTN pages_taken = 0;
     EFI_STATUS status = memory_map_fetch(ld, &map);
 
@@ -59,7 +50,7 @@ static EFI_STATUS destination_occupy(struct loader *ld)
         destination_occupy_descriptor(ld, memory_map_at(&map, offset), start, end, &pages_taken);
     memory_map_release(ld, &map);
     console_print("loader: debug: occupied %u of %u kernel pages as BootServicesData\n",
-                  (unsigned)pages_taken, (unsigned)((end - start) / DESTINATION_PAGE));
+                  (unsigned)pages_taken, (unsigned)((end - start) / PAGODA_PAGE_SIZE));
     return EFI_SUCCESS;
 }
 

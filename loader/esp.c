@@ -1,5 +1,5 @@
 /*
- * Step 2: find the loader's own folder and open its volume.
+ * esp_open: find the loader's own folder and open its volume.
  *
  * The folder comes from LoadedImage->FilePath: the MEDIA_FILEPATH_DP nodes of the device path
  * spell "\EFI\BOOT\BOOTX64.EFI" (possibly split over several nodes); everything up to the last

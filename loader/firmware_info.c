@@ -1,7 +1,7 @@
 /*
- * Step 8: what the firmware knows that the kernel cannot find by itself once boot services are
- * gone: the GOP framebuffer (in the mode gop.c chose), the ACPI RSDP and who made the firmware.
- * Nothing here is fatal: a missing piece is recorded as absent and said on screen.
+ * firmware_info_collect: what the firmware knows that the kernel cannot find by itself once boot
+ * services are gone: the GOP framebuffer (in the mode gop.c chose), the ACPI RSDP and who made the
+ * firmware. Nothing here is fatal: a missing piece is recorded as absent and said on screen.
  */
 #include "console.h"
 #include "loader.h"

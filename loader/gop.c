@@ -1,8 +1,8 @@
 /*
- * Step 8a: choose the graphics mode the kernel will draw in (rules in gop_choice.h), set it, and
- * return the GOP to read the framebuffer from. The mode is set here, just before
- * ExitBootServices, so the firmware's own screen (and the boot menu) keep the mode the firmware
- * picked, and a mode the monitor rejects is only seen once the kernel is up.
+ * gop_select, called by firmware_info_collect: choose the graphics mode the kernel will draw in
+ * (rules in gop_choice.h), set it, and return the GOP to read the framebuffer from. The mode is set
+ * here, just before ExitBootServices, so the firmware's own screen (and the boot menu) keep the
+ * mode the firmware picked, and a mode the monitor rejects is only seen once the kernel is up.
  *
  * The native size comes from the EDID the firmware read from the display: EDID_ACTIVE (what the
  * display accepted) first, EDID_DISCOVERED (what it reported) otherwise, both on the GOP's handle

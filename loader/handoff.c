@@ -1,7 +1,8 @@
 /*
- * Steps 9b and 10: prepare the trampoline page, leave boot services, jump. The trampoline puts
- * the protocol's magic in EAX and its information's address in EBX: Pagoda's boot info, or the
- * Multiboot information (both versions: flat 32-bit segments, paging and interrupts off).
+ * The last steps: handoff_prepare (the trampoline page), handoff_exit_boot_services, handoff_jump.
+ * The trampoline puts the protocol's magic in EAX and its information's address in EBX: Pagoda's
+ * boot info, or the Multiboot information (both versions: flat 32-bit segments, paging and
+ * interrupts off).
  *
  * After ExitBootServices succeeds nothing may call the firmware: no printing, no allocation.
  * The trampoline page already holds everything the 32-bit side needs.
@@ -56,7 +57,7 @@ static int handoff_modules_below_4g(struct loader *ld)
 static int handoff_all_below_4g(struct loader *ld)
 {
     return handoff_modules_below_4g(ld) &&
-           handoff_below_4g("trampoline", (UINTN)ld->trampoline, TRAMPOLINE_PAGE_SIZE) &&
+           handoff_below_4g("trampoline", (UINTN)ld->trampoline, PAGODA_PAGE_SIZE) &&
            handoff_below_4g("stack", ld->stack, PAGODA_LOADER_STACK_SIZE) &&
            handoff_below_4g("memory map", (UINTN)ld->memory_map, ld->memory_map_capacity) &&
            handoff_below_4g("staging buffer", ld->staging, ld->kernel_file_size) &&

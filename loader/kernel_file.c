@@ -1,16 +1,15 @@
 /*
- * Steps 4 and 5: read the kernel file into a staging buffer below 4 GiB, then validate it with
- * elf_check() before anything is placed anywhere. A Multiboot kernel was already checked with its
- * header (protocol.c); its plan is only shown here.
+ * kernel_read and kernel_validate: read the kernel file into a staging buffer below 4 GiB, then
+ * validate it with elf_check() before anything is placed anywhere. A Multiboot kernel was already
+ * checked with its header (protocol.c); its plan is only shown here.
  */
 #include "console.h"
 #include "esp.h"
 
 #include "pg_string.h"
 
-#define KERNEL_FILE_MAX   (64ull * 1024 * 1024)
-#define KERNEL_WHY_MAX    160
-#define KERNEL_PAGE_SHIFT 12
+#define KERNEL_FILE_MAX (64ull * 1024 * 1024)
+#define KERNEL_WHY_MAX  160
 
 /* ELF p_flags bits, for the segment listing. */
 #define KERNEL_PF_X 0x1u
@@ -19,7 +18,7 @@
 
 static UINTN kernel_pages(uint64_t bytes)
 {
-    return (UINTN)((bytes + EFI_PAGE_SIZE - 1) >> KERNEL_PAGE_SHIFT);
+    return (UINTN)EFI_SIZE_TO_PAGES(bytes);
 }
 
 static EFI_STATUS kernel_read_open_file(struct loader *ld, EFI_FILE_HANDLE file)

@@ -1,7 +1,7 @@
 /*
- * Step 7: every buffer the 32-bit side touches, allocated below 4 GiB and outside the kernel's
- * physical range (the trampoline copies the kernel there with paging off, and must not overwrite
- * its own code, stack, parameters or the boot info while doing so).
+ * low_memory_allocate: every buffer the 32-bit side touches, allocated below 4 GiB and outside the
+ * kernel's physical range (the trampoline copies the kernel there with paging off, and must not
+ * overwrite its own code, stack, parameters or the boot info while doing so).
  *
  * The ledger's low allocations (ledger_allocate_low) keep each buffer out of the kernel's range.
  */

@@ -1,9 +1,10 @@
 /*
- * Step 5b: the boot menu. Shown only when pagoda.cfg sets menu_timeout > 0, so scripted boots
- * (tests, CI) never wait. It offers boot / self-tests / paging comparison and a paging mode, counts
- * down, and turns the choice into "mode=... paging=..." words appended to the command line.
- * Enter also stores the choice in a non-volatile variable of Pagoda's own GUID, which preselects
- * it next time. Without a menu, pagoda.cfg's `default` and `paging` keys append the same words.
+ * menu_choose, after protocol_choose: the boot menu. Shown only when pagoda.cfg sets menu_timeout >
+ * 0, so scripted boots (tests, CI) never wait. It offers boot / self-tests / paging comparison and
+ * a paging mode, counts down, and turns the choice into "mode=... paging=..." words appended to the
+ * command line. Enter also stores the choice in a non-volatile variable of Pagoda's own GUID, which
+ * preselects it next time. Without a menu, pagoda.cfg's `default` and `paging` keys append the same
+ * words.
  *
  * The choices and key handling live in menu_model.c (host-tested); this file is the screen,
  * the keyboard, the timer and the variable.

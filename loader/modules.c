@@ -1,5 +1,5 @@
 /*
- * Step 6b: the modules, the files named by `module = FILE [string]` lines of pagoda.cfg (by
+ * modules_load: the modules, the files named by `module = FILE [string]` lines of pagoda.cfg (by
  * default the archive of user programs, programs.tar, when it is there). Each is read whole into
  * its own page-aligned range below 4 GiB, outside the kernel's destination, like the staging
  * copy of the kernel; the kernel finds them through the boot information (Pagoda's modules

@@ -1,5 +1,6 @@
 /*
- * Step 9a for the Multiboot protocols: the boot information a Multiboot kernel finds through EBX.
+ * The boot_info_fill step for the Multiboot protocols: the boot information a Multiboot kernel
+ * finds through EBX.
  *
  * Before ExitBootServices (multiboot_info_fill): everything the information will hold is
  * gathered (command line, modules, framebuffer, copies of the ACPI RSDPs, the EFI system table

@@ -3,9 +3,9 @@
 #include "multiboot.h"
 #include "byte_order.h"
 #include "pagoda/efi_memory.h"
+#include "pagoda/page.h"
 
-#define PAGE_SHIFT 12
-#define NO_TYPE    0u /* a hole: no descriptor covers the address */
+#define NO_TYPE 0u /* a hole: no descriptor covers the address */
 
 struct range {
     uint64_t start, end; /* end exclusive */
@@ -55,9 +55,9 @@ static int read_range(const uint8_t *raw, struct range *r)
     uint64_t pages = load_le64(raw + PAGODA_EFI_DESCRIPTOR_NUMBER_OF_PAGES);
     r->start = load_le64(raw + PAGODA_EFI_DESCRIPTOR_PHYSICAL_START);
     r->type = mb_memory_type_of_efi(load_le32(raw + PAGODA_EFI_DESCRIPTOR_TYPE));
-    if (pages == 0 || pages > (UINT64_MAX >> PAGE_SHIFT))
+    if (pages == 0 || pages > (UINT64_MAX >> PAGODA_PAGE_SHIFT))
         return 0;
-    uint64_t bytes = pages << PAGE_SHIFT;
+    uint64_t bytes = pages << PAGODA_PAGE_SHIFT;
     if (bytes > UINT64_MAX - r->start)
         return 0;
     r->end = r->start + bytes;

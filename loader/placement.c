@@ -3,12 +3,12 @@
 #include "fmt.h"
 #include "byte_order.h"
 #include "pagoda/efi_memory.h"
+#include "pagoda/page.h"
 
 #include <stdarg.h>
 
-#define PAGE_SHIFT 12
 /* 2^52 pages of 4 KiB is all of the 64-bit space: any count above it wraps. */
-#define PAGE_COUNT_LIMIT (1ull << (64 - PAGE_SHIFT))
+#define PAGE_COUNT_LIMIT (1ull << (64 - PAGODA_PAGE_SHIFT))
 
 /* Inclusive bounds: a region may end at 2^64 - 1, whose exclusive end does not fit. */
 struct region {
@@ -42,7 +42,7 @@ static int read_region(const struct map_view *map, size_t index, struct region *
     if (pages == 0 || pages - 1 >= PAGE_COUNT_LIMIT)
         return 0;
     /* pages * 4096 - 1, computed so that 2^52 pages from 0 (all of memory) still fits. */
-    uint64_t span = (pages - 1) << PAGE_SHIFT | (PAGODA_PAGE_SIZE - 1);
+    uint64_t span = (pages - 1) << PAGODA_PAGE_SHIFT | (PAGODA_PAGE_SIZE - 1);
     if (span > UINT64_MAX - r->first)
         return 0;
     r->last = r->first + span;

@@ -1,10 +1,11 @@
 /*
- * Step 5a: how the kernel is booted. With `protocol = auto` (the default) the kernel file's own
- * headers decide: a Multiboot 2 header first, then a Multiboot 1 header, else Pagoda's protocol
- * (pagoda.elf has neither). `protocol = pagoda|multiboot1|multiboot2` forces one; a forced
- * Multiboot protocol without its header is an error. The header is checked completely here
- * (multiboot_header.c), so a bad one stops the boot before anything is placed, with a message
- * naming the problem and the file; a good one is described line by line.
+ * protocol_choose, the step after the kernel's hash: how the kernel is booted. With `protocol =
+ * auto` (the default) the kernel file's own headers decide: a Multiboot 2 header first, then a
+ * Multiboot 1 header, else Pagoda's protocol (pagoda.elf has neither). `protocol =
+ * pagoda|multiboot1|multiboot2` forces one; a forced Multiboot protocol without its header is an
+ * error. The header is checked completely here (multiboot_header.c), so a bad one stops the boot
+ * before anything is placed, with a message naming the problem and the file; a good one is
+ * described line by line.
  */
 #include "console.h"
 #include "loader.h"

@@ -7,7 +7,8 @@
 #ifndef PAGODA_LOADER_TRAMPOLINE_H
 #define PAGODA_LOADER_TRAMPOLINE_H
 
-#define TRAMPOLINE_PAGE_SIZE     4096
+#include "pagoda/page.h"
+
 #define TRAMPOLINE_PARAMS_OFFSET 0x800 /* code lives below, parameters from here on */
 #define TRAMPOLINE_SEGMENT_MAX   16
 
@@ -93,7 +94,7 @@ _Static_assert(offsetof(struct trampoline_segment, source) == TS_SOURCE, "TP");
 _Static_assert(offsetof(struct trampoline_segment, destination) == TS_DESTINATION, "TP");
 _Static_assert(offsetof(struct trampoline_segment, file_size) == TS_FILE_SIZE, "TP");
 _Static_assert(offsetof(struct trampoline_segment, memory_size) == TS_MEMORY_SIZE, "TP");
-_Static_assert(TRAMPOLINE_PARAMS_OFFSET + sizeof(struct trampoline_params) <= TRAMPOLINE_PAGE_SIZE,
+_Static_assert(TRAMPOLINE_PARAMS_OFFSET + sizeof(struct trampoline_params) <= PAGODA_PAGE_SIZE,
                "trampoline parameters do not fit the page");
 
 /* The code to copy; entered at its first byte with the page's own address as argument. */

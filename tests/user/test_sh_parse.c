@@ -26,11 +26,27 @@ static const char *parse(const char *text, char *out, size_t size)
     return "";
 }
 
+/* text with control characters as C escapes: a test's name is one TAP line. */
+static const char *shown(const char *text)
+{
+    static char out[1024];
+    size_t used = 0;
+    for (; *text && used + 5 < sizeof(out); text++) {
+        unsigned char c = (unsigned char)*text;
+        used += (size_t)(c == '\n'   ? snprintf(out + used, sizeof(out) - used, "\\n")
+                         : c == '\t' ? snprintf(out + used, sizeof(out) - used, "\\t")
+                         : c < 0x20  ? snprintf(out + used, sizeof(out) - used, "\\x%02x", c)
+                                     : snprintf(out + used, sizeof(out) - used, "%c", c));
+    }
+    out[used] = 0;
+    return out;
+}
+
 static void words(const char *text, const char *want)
 {
     char got[512];
     const char *err = parse(text, got, sizeof(got));
-    TAP_CHECK(!*err && strcmp(got, want) == 0, "\"%s\" -> %s", text, want) ||
+    TAP_CHECK(!*err && strcmp(got, want) == 0, "\"%s\" -> %s", shown(text), want) ||
         tap_diag("got error \"%s\", words \"%s\"", err, got);
 }
 
@@ -38,7 +54,7 @@ static void refused(const char *text, const char *want_error)
 {
     char got[512];
     const char *err = parse(text, got, sizeof(got));
-    TAP_CHECK(*err && strstr(err, want_error), "\"%s\" refused: %s", text, want_error) ||
+    TAP_CHECK(*err && strstr(err, want_error), "\"%s\" refused: %s", shown(text), want_error) ||
         tap_diag("got error \"%s\", words \"%s\"", err, got);
 }
 
