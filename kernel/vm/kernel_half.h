@@ -67,6 +67,8 @@ unsigned vm_kernel_regions(const struct vm_kernel_region **regions);
  * the page tables behind the kernel-half directory entries (each user directory copies the
  * entries); PAE, the one kernel-half page directory and its page tables. */
 uint32_t vm_kernel_half_tables(void);
+/* The same for the kernel space of either format (a vm_kernel_space_of result). */
+uint32_t vm_kernel_half_tables_of(const struct vm_space *kernel);
 
 /* What vm_init built, for the boot log. */
 struct vm_kernel_half_report {
