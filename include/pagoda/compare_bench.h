@@ -6,16 +6,13 @@
  * once the program has set DONE (or FAILED), then writes ACK, and the program exits. Nothing
  * else passes between them: no system call exists for the comparison.
  *
- * argv: cmpbench <what> [N] [PROGRAM]
+ * argv: cmpbench <what> [N]
  *   syscall N          N round trips of getpid(), each between two serialized TSC reads
  *   switch N           N yield() round trips; the kernel runs two at once, so each yield goes
  *                      to the other process and back (two context switches)
  *   fault N            touches N fresh heap pages once each (one demand-paging fault each) into
  *                      series 1, then the same pages again, mapped, into series 2
- *   spawn N PROGRAM    N spawn() calls of PROGRAM with argv {PROGRAM, "exit"}, each child waited
- *                      for; value = the pages the child had mapped right after its spawn
  *   nx                 spawns stackexec and waits for it; value = its wait status
- *   exit               returns 0 at once (what spawn N cmpbench starts)
  * Every timed loop first runs PAGODA_BENCH_WARMUP iterations that are not recorded; series 0
  * holds N empty brackets (two TSC reads), for the kernel to subtract their median.
  */
@@ -40,7 +37,7 @@ struct pagoda_bench_box {
     uint32_t magic;
     volatile uint32_t
         state;      /* enum pagoda_bench_state; the program's until DONE, then the kernel's */
-    uint32_t value; /* spawn: the child's pages; nx: stackexec's wait status */
+    uint32_t value; /* nx: stackexec's wait status */
     uint32_t error; /* FAILED: the errno */
     char what[32];  /* FAILED: the step that failed */
     uint32_t count[PAGODA_BENCH_SERIES];

@@ -19,7 +19,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Never returns: leaves QEMU (isa-debug-exit: pass, or fail on a mismatch) or halts. */
-__attribute__((noreturn)) void compare_main(bool short_run, uint64_t tsc_hz, bool tsc_calibrated);
+#include "pagoda/boot_info.h"
+
+/* Never returns: leaves QEMU (isa-debug-exit: pass, or fail on a mismatch) or halts. info: for
+ * the programs of its modules (the processes measured in both formats). */
+__attribute__((noreturn)) void compare_main(const struct pagoda_boot_info *info, bool short_run,
+                                            uint64_t tsc_hz, bool tsc_calibrated);
 
 #endif

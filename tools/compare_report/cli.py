@@ -24,6 +24,7 @@ def main(argv=None):
     p.add_argument("--bootx64")
     p.add_argument("--bootia32")
     p.add_argument("--kernel")
+    p.add_argument("--programs", help="the ramdisk of user programs (cmpbench runs from it)")
     p.add_argument("--output", "-o", default="compare-report", help="folder for the results")
     p.add_argument("--firmware", choices=sorted(qemu.FIRMWARE), default="x64")
     p.add_argument("--memory", default="512M")

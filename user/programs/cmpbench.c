@@ -1,7 +1,7 @@
 /*
  * cmpbench: the ring-3 half of the kernel's process comparison (mode=compare). The kernel
  * starts it in one paging format, it measures system calls, context switches, demand-paging
- * faults or spawns with the TSC, or runs stackexec, and leaves the samples in its box for the
+ * faults with the TSC, or runs stackexec, and leaves the samples in its box for the
  * kernel to read (the protocol and every argument: include/pagoda/compare_bench.h). It prints
  * nothing while it measures, so the console costs nothing in the samples.
  *
@@ -112,33 +112,6 @@ static void faults(uint32_t n)
         }
 }
 
-static void spawns(uint32_t n, const char *program)
-{
-    const char *argv[] = {program, "exit", NULL};
-    for (uint32_t i = 0; i < PAGODA_BENCH_WARMUP + n; i++) {
-        uint64_t t0 = tsc();
-        int pid = spawn(program, argv);
-        uint64_t t1 = tsc();
-        if (pid < 0)
-            fail("spawn");
-        if (i == 0) {
-            struct pagoda_vm_info info;
-            if (vminfo(pid, &info) < 0)
-                fail("vminfo");
-            box->value = info.resident_pages;
-        }
-        int status;
-        if (wait(pid, &status) != pid)
-            fail("wait");
-        if (status != PAGODA_WAIT_STATUS(PAGODA_WAIT_EXITED, 0)) {
-            errno = 0;
-            fail("child status");
-        }
-        if (i >= PAGODA_BENCH_WARMUP)
-            record(1, t0, t1);
-    }
-}
-
 static void stack_code(void)
 {
     static const char *const argv[] = {"stackexec", NULL};
@@ -153,9 +126,7 @@ static void stack_code(void)
 
 int main(int argc, char **argv)
 {
-    const char *what = argc > 1 ? argv[1] : "exit";
-    if (!strcmp(what, "exit"))
-        return 0;
+    const char *what = argc > 1 ? argv[1] : "";
     box = sbrk((int32_t)sizeof(*box));
     if (box == (void *)-1)
         return 2; /* no box: the kernel sees no magic and says so */
@@ -174,8 +145,6 @@ int main(int argc, char **argv)
         switches(n);
     else if (!strcmp(what, "fault"))
         faults(n);
-    else if (!strcmp(what, "spawn") && argc > 3)
-        spawns(n, argv[3]);
     else if (!strcmp(what, "nx"))
         stack_code();
     else {

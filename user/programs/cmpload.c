@@ -1,13 +1,13 @@
 /*
- * cmpload: what the comparison's spawn benchmark loads besides cmpbench itself (cmpbench spawn N
- * cmpload, include/pagoda/compare_bench.h): a program with CMPLOAD_KIB of initialized read-only
- * data, so that a spawn must fill that many more pages from the file. It exits at once, whatever
- * its arguments; the difference between the two programs' spawn times over the difference in
- * their pages is the spawn cost of one page of a program.
+ * cmpload: what the comparison (mode=compare, kernel/compare/compare_proc.c) spawns besides
+ * cmpbench to find the cost of one page of a program: CMPLOAD_KIB of initialized read-only data,
+ * so that a spawn must fill that many more pages from the file. The difference between the two
+ * programs' spawn times over the difference in their pages is the spawn cost of one page. Run,
+ * it exits at once.
  */
 #include <user.h>
 
-#define CMPLOAD_KIB 256u
+#define CMPLOAD_KIB 128u
 
 /* Non-zero bytes keep it in the file (a zero array could become bss, which costs no copy). */
 #define CMPLOAD_FILL_16                                                                            \
