@@ -463,7 +463,7 @@ static void demand_faults(enum compare_mode mode)
 
 /* What the spawn of a program costs per page of it: its address space made (uvm_create_in: the
  * tables, the program's pages filled from the file, the first stack page) in the kernel, by
- * today's method, for cmpbench and for cmpload (32 pages more of file data), each destroyed
+ * today's method, for cmpbench and for cmpload (16 pages more of file data), each destroyed
  * again outside the brackets. The slope between the two is the cost of one page. */
 struct spawn_space {
     enum compare_mode mode;

@@ -7,7 +7,7 @@
  */
 #include <user.h>
 
-#define CMPLOAD_KIB 128u
+#define CMPLOAD_KIB 64u
 
 /* Non-zero bytes keep it in the file (a zero array could become bss, which costs no copy). */
 #define CMPLOAD_FILL_16                                                                            \
