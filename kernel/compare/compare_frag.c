@@ -90,8 +90,8 @@ void compare_frag_run(void)
         .lifetime_max = FRAG_LIFETIME_MAX,
     };
     config.sample_every = config.steps / FRAG_SAMPLES;
-    compare_info("frag_arena", "%u frames at 0x%llx (one run of the kernel's allocator)", frames,
-                 (unsigned long long)base);
+    compare_info("frag_arena", "%u frames at 0x%llx, one run taken from the kernel's allocator",
+                 frames, (unsigned long long)base);
     compare_info("frag_arena_frames", "%u", frames);
     compare_info("frag_seed", "0x%x", config.seed);
     compare_info("frag_steps", "%u", config.steps);

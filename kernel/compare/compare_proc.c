@@ -501,8 +501,9 @@ static void spawns(enum compare_mode mode)
         uint32_t pages = layout.resident;
         uvm_destroy(&layout);
         spawn_pages[mode][p] = pages;
-        if (!compare_time_call("spawn", mode, "-", pages, "cycles", 1, compare_time_share(),
-                               make_space, drop_space, &sp))
+        /* Per page: a spawn of millions of cycles would overflow hundredths of a cycle. */
+        if (!compare_time_call("spawn", mode, "-", pages, "cycles/page", pages ? pages : 1,
+                               compare_time_share(), make_space, drop_space, &sp))
             compare_failures++;
     }
 }
@@ -534,10 +535,10 @@ void compare_proc_report(void)
         uint32_t small = spawn_pages[m][0], large = spawn_pages[m][1];
         if (large <= small)
             continue;
-        uint32_t a = compare_time_median("spawn", m, "-", small);
-        uint32_t b = compare_time_median("spawn", m, "-", large);
+        uint64_t a = (uint64_t)compare_time_median("spawn", m, "-", small) * small;
+        uint64_t b = (uint64_t)compare_time_median("spawn", m, "-", large) * large;
         /* What one more page of the program adds to a spawn: the slope between the two. */
-        uint32_t per_page = b > a ? (b - a) / (large - small) : 0;
+        uint32_t per_page = b > a ? (uint32_t)((b - a) / (large - small)) : 0;
         s->spawn_page[m] = per_page;
         struct cmp_stats one = {
             .count = 1, .min = per_page, .median = per_page, .p99 = per_page, .mad = 0};

@@ -12,7 +12,7 @@ from .checks import check, print_tap
 from .csv_files import write_csvs
 from .markdown import write_report
 from .records import parse_log
-from .svg import chart_bytes, chart_latency
+from .svg import chart_bytes, chart_frag, chart_latency, chart_proc_tables
 
 DESCRIPTION = ("Boot Pagoda's two-level vs PAE comparison (kernel mode=compare) in QEMU and write "
                "a report.")
@@ -49,6 +49,8 @@ def main(argv=None):
     write_csvs(rec, out)
     chart_latency(rec, os.path.join(out, "latency.svg"))
     chart_bytes(rec, os.path.join(out, "pt-bytes.svg"))
+    chart_proc_tables(rec, os.path.join(out, "proc-pt.svg"))
+    chart_frag(rec, os.path.join(out, "frag.svg"))
     write_report(rec, out, meta, checks)
     if args.check:
         return 0 if print_tap(checks) else 1
