@@ -255,6 +255,15 @@ int vm_kernel_populate(uint32_t va, uint64_t pa, uint64_t size)
     return PAGING_OK;
 }
 
+enum frames_where vm_kernel_populate_where(void)
+{
+    for (unsigned pae = 0; pae < 2; pae++)
+        if (built[pae] && vm_space_paging(&spaces[pae])->phys_limit <= FRAMES_LOW_LIMIT_PFN
+                                                                           << PAGODA_PAGE_SHIFT)
+            return FRAMES_BELOW_4G;
+    return FRAMES_ANYWHERE;
+}
+
 uint32_t vm_kernel_half_tables(void)
 {
     return vm_kernel_half_tables_of(vm_kernel_space());

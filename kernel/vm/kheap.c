@@ -28,7 +28,7 @@ static bool back(void *ctx, uintptr_t va, uint32_t pages)
 {
     for (uint32_t i = 0; i < pages; i++) {
         uint32_t page = (uint32_t)va + i * PAGODA_PAGE_SIZE;
-        uint64_t frame = frames_alloc(vm_env_frames(), FRAMES_ANYWHERE);
+        uint64_t frame = frames_alloc(vm_env_frames(), vm_kernel_populate_where());
         if (frame != FRAMES_NONE && vm_kernel_populate(page, frame, PAGODA_PAGE_SIZE) == PAGING_OK)
             continue;
         if (frame != FRAMES_NONE)
