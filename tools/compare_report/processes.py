@@ -24,6 +24,10 @@ def cycles(v):
     return "-" if v is None else f"{v:,.0f}"
 
 
+def count(v):
+    return "-" if v is None else f"{v:,}"
+
+
 def table_rows(rec):
     """One row per layout and mode: pages mapped, tables per level, bytes, the flat table of the
     format's entry size and what the multi-level tables save against it."""
@@ -82,7 +86,7 @@ def process_sections(rec, mark):
     rows = {(r["layout"], r["mode"]): r for r in table_rows(rec)}
     for name in rec.layouts():
         a, b = rows[(name, "2level")], rows[(name, "pae")]
-        L.append(f"| {name} | {a['mapped']} | 1 + {a['leaf']} | {kib(a['bytes'])} | "
+        L.append(f"| {name} | {count(a['mapped'])} | 1 + {a['leaf']} | {kib(a['bytes'])} | "
                  f"{pct(a['saving'] or 0, a['flat'])} | 1 + {b['mid']} + {b['leaf']} | "
                  f"{kib(b['bytes'])} | {pct(b['saving'] or 0, b['flat'])} |")
     L.append("\n![page tables per process](proc-pt.svg)\n")
@@ -204,16 +208,17 @@ def frag_sections(rec):
     def row(title, render):
         L.append(f"| {title} | " + " | ".join(render(s[k]) for k in FRAG_KINDS) + " |")
 
-    row("requests", lambda d: str(d["frag_requests"]))
-    row("served", lambda d: str(d["frag_served"]))
-    row("refused", lambda d: str(d["frag_failed"]))
+    row("requests", lambda d: count(d["frag_requests"]))
+    row("served", lambda d: count(d["frag_served"]))
+    row("refused", lambda d: count(d["frag_failed"]))
     row("refused although enough memory was free in total (external fragmentation)",
-        lambda d: f"{d['frag_failed_with_room']} ({pct(d['frag_failed_with_room'] or 0, d['frag_requests'])})")
+        lambda d: f"{count(d['frag_failed_with_room'])} "
+                  f"({pct(d['frag_failed_with_room'] or 0, d['frag_requests'])})")
     row("bytes unused in the last pages (internal fragmentation)",
-        lambda d: f"{d['frag_waste_bytes']:,}")
+        lambda d: count(d["frag_waste_bytes"]))
     row("of them per allocation (the seed: half a page, 2,048 bytes)",
         lambda d: f"{d['waste_per_allocation']:,.1f}" if d["waste_per_allocation"] else "-")
-    row("highest number of frames held", lambda d: f"{d['frag_peak_frames']:,}")
+    row("highest number of frames held", lambda d: count(d["frag_peak_frames"]))
     L.append("\n![segmentation against paging over time](frag.svg)\n")
     L.append("The contiguous allocator also hands out whole frames, so its last-page waste is "
              "the same kind; a byte-granular segment allocator would not have it, but would "
