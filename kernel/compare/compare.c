@@ -150,8 +150,11 @@ static void print_timing_table(void)
     kprintf("  (break-even 0: 256 INVLPGs still cheaper than one CR3 reload)\n");
 }
 
-static const char *const stack_outcomes[] = {"ran (no NX bit)", "stopped by NX (#PF)",
-                                             "other (a bug)", "not run"};
+/* Label, then the two modes' values right-aligned. */
+static void mode_row(const char *label, const char *two, const char *pae)
+{
+    kprintf("  %-36s %20s | %20s\n", label, two, pae);
+}
 
 static void per_mode_row(const char *label, const uint32_t *values, bool hundredths)
 {
@@ -163,7 +166,14 @@ static void per_mode_row(const char *label, const uint32_t *values, bool hundred
         pg_snprintf(a, sizeof(a), "%u", values[0]);
         pg_snprintf(b, sizeof(b), "%u", values[1]);
     }
-    kprintf("  %-36s %14s | %14s\n", label, a, b);
+    mode_row(label, a, b);
+}
+
+static const char *stack_outcome(uint32_t outcome)
+{
+    static const char *const names[] = {"ran (no NX bit)", "stopped by NX (#PF)", "other (a bug)",
+                                        "not run"};
+    return names[outcome < 4 ? outcome : 3];
 }
 
 static void print_process_table(void)
@@ -173,19 +183,19 @@ static void print_process_table(void)
         "init", "usertests", "usertests, a 64 MiB heap", "sparse user layout"};
     kheading("Two-level vs PAE: processes");
     char a[16], b[16];
+    mode_row("own page tables, KiB", "two-level", "PAE");
     kib(a, sizeof(a), s->flat_bytes[0]);
     kib(b, sizeof(b), s->flat_bytes[1]);
-    kprintf("  own page tables, KiB (flat table %s | %s) two-level |            PAE\n", a, b);
+    mode_row("flat single-level table", a, b);
     for (unsigned l = 0; l < COMPARE_SCREEN_LAYOUTS; l++) {
         kib(a, sizeof(a), s->proc_bytes[0][l]);
         kib(b, sizeof(b), s->proc_bytes[1][l]);
-        kprintf("  %-36s %14s | %14s\n", layouts[l], a, b);
+        mode_row(layouts[l], a, b);
     }
     per_mode_row("kernel-half root entries per spawn", s->kshare_copied, false);
     per_mode_row("copies of a new kernel PT, 64 procs", s->kshare_synced, false);
-    kprintf("  %-36s %14s | %s\n", "code on the stack (stackexec)",
-            stack_outcomes[s->nx_stack[0] < 4 ? s->nx_stack[0] : 3],
-            stack_outcomes[s->nx_stack[1] < 4 ? s->nx_stack[1] : 3]);
+    mode_row("code on the stack (stackexec)", stack_outcome(s->nx_stack[0]),
+             stack_outcome(s->nx_stack[1]));
     kprintf("  median TSC cycles, %s:\n", timing_label());
     per_mode_row("getpid round trip", s->syscall, true);
     uint32_t global[2] = {s->ctx[0][0], s->ctx[1][0]}, none[2] = {s->ctx[0][1], s->ctx[1][1]};

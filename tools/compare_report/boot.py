@@ -45,6 +45,8 @@ def find_artifacts(args):
 def boot(args, out):
     image = os.path.join(out, "compare.img")
     cmdline = f"mode=compare compare={'short' if args.short else 'full'} paging={args.paging}"
+    if args.clearcpuid:
+        cmdline += f" clearcpuid={args.clearcpuid}"
     if mkimage.main(["--output", image, "--bootx64", args.bootx64, "--bootia32", args.bootia32,
                      "--kernel", args.kernel, "--programs", args.programs,
                      "--config-line", f"cmdline = {cmdline}"]) != 0:

@@ -31,6 +31,9 @@ def main(argv=None):
     p.add_argument("--paging", choices=["pae", "2level"], default="pae",
                    help="the format the kernel boots in (the other is built at runtime)")
     p.add_argument("--short", action="store_true", help="compare=short: fewer sizes, 2 rounds")
+    p.add_argument("--clearcpuid", metavar="LIST",
+                   help="hide CPU features from the kernel (clearcpuid=LIST), e.g. pge: no global "
+                        "pages at all")
     p.add_argument("--timeout", type=float, default=170)
     p.add_argument("--from-log", metavar="FILE", help="no QEMU: read this serial log")
     p.add_argument("--check", action="store_true", help="validate and print TAP (exit 1 on fail)")
