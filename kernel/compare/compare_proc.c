@@ -9,8 +9,9 @@
  *    when the kernel half gets a new page table while 1, 8 or 64 user spaces share it, counted
  *    where kernel/paging makes them;
  *  - the NX row: stackexec, which runs code it copied onto its stack, started by cmpbench;
- *  - timings in ring 3 (cmpbench, compare_bench.h): getpid round trip, yield between two
- *    processes with and without global kernel pages, a demand-paging fault per page, spawn.
+ *  - timings in ring 3 (cmpbench, compare_run.h): getpid round trip, yield between two
+ *    processes with and without global kernel pages, a demand-paging fault per page; and in the
+ *    kernel, a spawn's address space for two programs of different sizes.
  */
 #include "compare_proc.h"
 
@@ -68,16 +69,14 @@ static uint32_t scratch[2 * PAGODA_BENCH_MAX_SAMPLES];
 static uint32_t pair_samples[2 * PAGODA_BENCH_MAX_SAMPLES];
 static uint32_t spawn_pages[COMPARE_MODES][2]; /* cmpbench, cmpload */
 
-/* cmpbench's arguments (NULL-ended after the last); the box is left alone: it is 12 KiB, more
- * than a temporary on the boot stack may take. */
-static struct compare_bench *bench_args(struct compare_bench *r, const char *what, const char *n,
-                                        const char *program)
+/* cmpbench's arguments (n may be NULL); the box is left alone: it is 12 KiB, more than a
+ * temporary on the boot stack may take. */
+static struct compare_bench *bench_args(struct compare_bench *r, const char *what, const char *n)
 {
     r->argv[0] = BENCH_PROGRAM;
     r->argv[1] = what;
     r->argv[2] = n;
-    r->argv[3] = n ? program : 0;
-    r->argv[4] = 0;
+    r->argv[3] = 0;
     return r;
 }
 
@@ -371,7 +370,7 @@ enum stack_outcome {
 static void stack_code(enum compare_mode mode)
 {
     char why[160] = "";
-    struct compare_bench *r = bench_args(&runs[0], "nx", 0, 0);
+    struct compare_bench *r = bench_args(&runs[0], "nx", 0);
     bool ok = compare_bench_run(mode, r, 1, why, sizeof(why));
     int status = (int)r->box.value;
     enum stack_outcome outcome = STACK_CODE_NO_RUN;
@@ -414,7 +413,7 @@ static bool bench(enum compare_mode mode, struct compare_bench *r, unsigned coun
 
 static void syscall_round_trip(enum compare_mode mode)
 {
-    struct compare_bench *r = bench_args(&runs[0], "syscall", "1000", 0);
+    struct compare_bench *r = bench_args(&runs[0], "syscall", "1000");
     if (!bench(mode, r, 1))
         return;
     uint32_t overhead = bracket_median(&r->box);
@@ -431,7 +430,7 @@ static void context_switch(enum compare_mode mode, bool global)
     if (global && !pg->env.pge_available)
         return; /* clearcpuid=pge: there are no global pages to keep */
     for (unsigned i = 0; i < 2; i++)
-        bench_args(&runs[i], "switch", PAIR_SAMPLES, 0);
+        bench_args(&runs[i], "switch", PAIR_SAMPLES);
     paging_set_global(pg, global);
     bool ok = bench(mode, runs, 2);
     paging_set_global(pg, true);
@@ -451,7 +450,7 @@ static void context_switch(enum compare_mode mode, bool global)
 
 static void demand_faults(enum compare_mode mode)
 {
-    struct compare_bench *r = bench_args(&runs[0], "fault", "1000", 0);
+    struct compare_bench *r = bench_args(&runs[0], "fault", "1000");
     if (!bench(mode, r, 1))
         return;
     uint32_t overhead = bracket_median(&r->box);
