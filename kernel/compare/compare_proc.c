@@ -411,16 +411,34 @@ static bool bench(enum compare_mode mode, struct compare_bench *r, unsigned coun
     return false;
 }
 
-static void syscall_round_trip(enum compare_mode mode)
+/* Where one of a box's series goes (metric NULL: nowhere). */
+struct bench_series {
+    const char *metric, *page;
+    uint32_t n;
+    const char *unit;
+};
+
+/* cmpbench WHAT 1000, alone: its series 0 (the empty brackets) as they are, the others less the
+ * brackets' median. */
+static void solo(enum compare_mode mode, const char *what,
+                 const struct bench_series series[PAGODA_BENCH_SERIES])
 {
-    struct compare_bench *r = bench_args(&runs[0], "syscall", "1000");
+    struct compare_bench *r = bench_args(&runs[0], what, "1000");
     if (!bench(mode, r, 1))
         return;
     uint32_t overhead = bracket_median(&r->box);
-    compare_time_add_samples("user_bracket", mode, "-", 0, "cycles", r->box.samples[0],
-                             r->box.count[0], 0, 1);
-    compare_time_add_samples("syscall", mode, "-", 1, "cycles", r->box.samples[1], r->box.count[1],
-                             overhead, 1);
+    for (unsigned i = 0; i < PAGODA_BENCH_SERIES; i++)
+        if (series[i].metric)
+            compare_time_add_samples(series[i].metric, mode, series[i].page, series[i].n,
+                                     series[i].unit, r->box.samples[i], r->box.count[i],
+                                     i ? overhead : 0, 1);
+}
+
+static void syscall_round_trip(enum compare_mode mode)
+{
+    static const struct bench_series series[PAGODA_BENCH_SERIES] = {
+        {"user_bracket", "-", 0, "cycles"}, {"syscall", "-", 1, "cycles"}, {0}};
+    solo(mode, "syscall", series);
 }
 
 /* Two processes yielding to each other: each sample is two switches (there and back). */
@@ -450,14 +468,9 @@ static void context_switch(enum compare_mode mode, bool global)
 
 static void demand_faults(enum compare_mode mode)
 {
-    struct compare_bench *r = bench_args(&runs[0], "fault", "1000");
-    if (!bench(mode, r, 1))
-        return;
-    uint32_t overhead = bracket_median(&r->box);
-    compare_time_add_samples("fault", mode, "4k", 1, "cycles/page", r->box.samples[1],
-                             r->box.count[1], overhead, 1);
-    compare_time_add_samples("touch", mode, "4k", 1, "cycles/page", r->box.samples[2],
-                             r->box.count[2], overhead, 1);
+    static const struct bench_series series[PAGODA_BENCH_SERIES] = {
+        {0}, {"fault", "4k", 1, "cycles/page"}, {"touch", "4k", 1, "cycles/page"}};
+    solo(mode, "fault", series);
 }
 
 /* What the spawn of a program costs per page of it: its address space made (uvm_create_in: the

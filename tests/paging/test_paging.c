@@ -261,16 +261,23 @@ static void test_refusals(const struct paging_mode *mode)
     TAP_CHECK(rig_done(&r), "%s: no leak", mode->name);
 }
 
+/* A rig with a kernel space and two user spaces sharing it, the first one active. */
+static void kernel_and_two_users(struct rig *r, const struct paging_mode *mode, struct paging_as *k,
+                                 struct paging_as *u1, struct paging_as *u2)
+{
+    rig_init(r, mode, true, true, true);
+    mode->create(&r->pg, k, PAGING_AS_KERNEL, NULL);
+    mode->create(&r->pg, u1, PAGING_AS_USER, k);
+    mode->create(&r->pg, u2, PAGING_AS_USER, k);
+    mode->activate(u1);
+}
+
 /* 32-bit kernel-half PDEs must reach user spaces created before the PDE existed. */
 static void test_kernel_half_propagation(const struct paging_mode *mode)
 {
     struct rig r;
     struct paging_as k, u1, u2;
-    rig_init(&r, mode, true, true, true);
-    mode->create(&r.pg, &k, PAGING_AS_KERNEL, NULL);
-    mode->create(&r.pg, &u1, PAGING_AS_USER, &k);
-    mode->create(&r.pg, &u2, PAGING_AS_USER, &k);
-    mode->activate(&u1);
+    kernel_and_two_users(&r, mode, &k, &u1, &u2);
     mode->map(&k, 0xe0000000u, 0x200000u, PAGODA_PAGE_SIZE, RW, 0, 0);
     struct paging_walk w1, w2;
     mode->translate(&u1, 0xe0000000u, &w1);
@@ -337,11 +344,7 @@ static void test_set_global(const struct paging_mode *mode)
 {
     struct rig r;
     struct paging_as k, u1, u2;
-    rig_init(&r, mode, true, true, true);
-    mode->create(&r.pg, &k, PAGING_AS_KERNEL, NULL);
-    mode->create(&r.pg, &u1, PAGING_AS_USER, &k);
-    mode->create(&r.pg, &u2, PAGING_AS_USER, &k);
-    mode->activate(&u1);
+    kernel_and_two_users(&r, mode, &k, &u1, &u2);
     TAP_CHECK((r.sim.cr4 & CR4_PGE) != 0, "%s: CR4.PGE set with PGE available", mode->name);
     struct paging_counters a, b;
     mode->counters(&r.pg, &a);

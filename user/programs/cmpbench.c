@@ -69,27 +69,16 @@ static void brackets(uint32_t n)
     }
 }
 
-static void syscalls(uint32_t n)
+/* n calls of a system call that takes nothing, each timed; a negative result is a failure. */
+static inline __attribute__((always_inline)) void calls(int (*call)(void), const char *name,
+                                                        uint32_t n)
 {
     for (uint32_t i = 0; i < PAGODA_BENCH_WARMUP + n; i++) {
         uint64_t t0 = tsc();
-        int pid = getpid();
-        uint64_t t1 = tsc();
-        if (pid <= 0)
-            fail("getpid");
-        if (i >= PAGODA_BENCH_WARMUP)
-            record(1, t0, t1);
-    }
-}
-
-static void switches(uint32_t n)
-{
-    for (uint32_t i = 0; i < PAGODA_BENCH_WARMUP + n; i++) {
-        uint64_t t0 = tsc();
-        int rc = yield();
+        int rc = call();
         uint64_t t1 = tsc();
         if (rc < 0)
-            fail("yield");
+            fail(name);
         if (i >= PAGODA_BENCH_WARMUP)
             record(1, t0, t1);
     }
@@ -140,9 +129,9 @@ int main(int argc, char **argv)
         n = PAGODA_BENCH_MAX_SAMPLES;
     brackets(n);
     if (!strcmp(what, "syscall"))
-        syscalls(n);
+        calls(getpid, "getpid", n);
     else if (!strcmp(what, "switch"))
-        switches(n);
+        calls(yield, "yield", n);
     else if (!strcmp(what, "fault"))
         faults(n);
     else if (!strcmp(what, "nx"))
