@@ -176,12 +176,10 @@ static const char *stack_outcome(uint32_t outcome)
     return names[outcome < 4 ? outcome : 3];
 }
 
-static void print_process_table(void)
+static void process_rows(const struct compare_summary *s)
 {
-    const struct compare_summary *s = &compare_summary;
     static const char *const layouts[COMPARE_SCREEN_LAYOUTS] = {
         "init", "usertests", "usertests, a 64 MiB heap", "sparse user layout"};
-    kheading("Two-level vs PAE: processes");
     char a[16], b[16];
     mode_row("own page tables, KiB", "two-level", "PAE");
     kib(a, sizeof(a), s->flat_bytes[0]);
@@ -203,6 +201,16 @@ static void print_process_table(void)
     per_mode_row("switch, no global pages", none, true);
     per_mode_row("demand-paging fault, per page", s->fault, true);
     per_mode_row("spawn, per page of the program", s->spawn_page, true);
+}
+
+static void print_process_table(void)
+{
+    const struct compare_summary *s = &compare_summary;
+    kheading("Two-level vs PAE: processes");
+    if (!s->processes)
+        kprintf("  (no processes: the ramdisk lacks the programs they run)\n");
+    else
+        process_rows(s);
     for (unsigned k = 0; k < 2; k++) {
         uint32_t requests = s->frag_requests[k] ? s->frag_requests[k] : 1;
         uint32_t share = (uint32_t)((uint64_t)s->frag_failed_with_room[k] * 10000 / requests);

@@ -11,7 +11,9 @@
  * Record format (11 comma-separated fields, then the sample count):
  *   CMP,<metric>,<mode>,<page>,<n>,timing,<min>,<median>,<p99>,<mad>,<unit>,<samples>
  *   CMP,<metric>,<mode>,<page>,<n>,structural,<value>,<expected>,<ok|MISMATCH>,-,<unit>,1
- * plus CMPINFO,<key>,<value> lines (machine, TSC, method) and CMPEND,<pass|fail>,<failures>.
+ * plus CMPINFO,<key>,<value> lines (machine, TSC, method), CMPRUN lines (the mapped runs of each
+ * process layout, compare_proc.c), CMPFRAG lines (the fragmentation churn over time,
+ * compare_frag.c) and CMPEND,<pass|fail>,<failures>.
  */
 #ifndef PAGODA_COMPARE_H
 #define PAGODA_COMPARE_H

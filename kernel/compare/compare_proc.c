@@ -17,6 +17,7 @@
 
 #include "../arch/layout.h"
 #include "../arch/pte_bits.h"
+#include "../console/console.h"
 #include "../proc/program.h"
 #include "../proc/uvm.h"
 #include "../vm/kernel_half.h"
@@ -80,11 +81,32 @@ static struct compare_bench *bench_args(struct compare_bench *r, const char *wha
     return r;
 }
 
+/* The programs the process metrics run; without one of them (an image made without the
+ * build's programs.tar) they are left out. */
+static const char *const needed_programs[] = {BENCH_PROGRAM, LOAD_PROGRAM, "usertests",
+                                              "stackexec"};
+static bool processes_possible;
+
 void compare_proc_setup(void)
 {
     for (unsigned m = 0; m < COMPARE_MODES; m++)
         compare_info(m ? "pge_pae" : "pge_2level", "%s",
                      compare_paging(m)->env.pge_available ? "yes" : "no");
+    processes_possible = true;
+    for (unsigned i = 0; i < sizeof(needed_programs) / sizeof(needed_programs[0]); i++) {
+        struct uvm_program p;
+        if (program_find(needed_programs[i], &p) == 0)
+            continue;
+        console_set_color(CONSOLE_WARN);
+        kprintf("compare: no program %s in the ramdisk (an image without the build's "
+                "programs.tar): the processes are left out of this comparison\n",
+                needed_programs[i]);
+        console_set_color(CONSOLE_NORMAL);
+        processes_possible = false;
+        break;
+    }
+    compare_info("processes", "%s", processes_possible ? "yes" : "no (no programs)");
+    compare_summary.processes = processes_possible;
 }
 
 /* ---- page tables per process ---- */
@@ -522,6 +544,8 @@ static void spawns(enum compare_mode mode)
 
 void compare_proc_round(enum compare_mode mode, bool first, unsigned round)
 {
+    if (!processes_possible)
+        return;
     if (first) {
         process_tables(mode);
         kernel_sharing(mode);
@@ -539,6 +563,8 @@ void compare_proc_round(enum compare_mode mode, bool first, unsigned round)
 void compare_proc_report(void)
 {
     struct compare_summary *s = &compare_summary;
+    if (!processes_possible)
+        return;
     for (unsigned m = 0; m < COMPARE_MODES; m++) {
         s->syscall[m] = compare_time_median("syscall", m, "-", 1);
         s->ctx[m][0] = compare_time_median("ctx_switch", m, "global", 2);

@@ -7,7 +7,8 @@
 
 #include "compare_side.h"
 
-/* What the proc metrics need once: CPU facts for the record. */
+/* What the process metrics need once: CPU facts for the record, and the programs they run
+ * (without them, an image made without programs.tar, they are left out, with a message). */
 void compare_proc_setup(void);
 /* The live mode's process metrics: structural ones when first (one round per mode), the
  * timings in every round. */

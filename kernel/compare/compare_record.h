@@ -72,7 +72,8 @@ struct compare_summary {
     uint32_t chase[COMPARE_MODES][2][8]; /* median, hundredths */
     uint32_t map[COMPARE_MODES], unmap[COMPARE_MODES], invlpg1[COMPARE_MODES];
     uint32_t cr3[COMPARE_MODES], window[COMPARE_MODES], breakeven[COMPARE_MODES];
-    /* processes */
+    /* processes (none measured without their programs in the ramdisk) */
+    bool processes;
     uint64_t proc_bytes[COMPARE_MODES][COMPARE_SCREEN_LAYOUTS]; /* own page tables */
     uint64_t flat_bytes[COMPARE_MODES];
     uint32_t kshare_copied[COMPARE_MODES]; /* root entries per spawn */

@@ -362,6 +362,11 @@ bool compare_time_call(const char *metric, enum compare_mode mode, const char *p
                        bool (*measured)(void *ctx), void (*after)(void *ctx), void *ctx)
 {
     struct series *s = series_for(metric, mode, page, n, unit);
+    if (!s) {
+        compare_serial("# compare: no room for the series %s %s\n", metric,
+                       compare_mode_name(mode));
+        return false;
+    }
     for (uint32_t i = 0; i < COMPARE_WARMUP + samples; i++) {
         uint64_t t0 = tsc_read();
         bool ok = measured(ctx);

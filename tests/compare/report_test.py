@@ -46,7 +46,8 @@ def layout_runs(name):
 
 
 def synthetic_log():
-    values = dict(run="short", timing_label="emulator figure (QEMU TCG)", pge_2level="yes",
+    values = dict(run="short", timing_label="emulator figure (QEMU TCG)", processes="yes",
+                  pge_2level="yes",
                   pge_pae="yes", **FRAG_INFO)
     lines = [f"CMPINFO,{k},{values.get(k, 'x')}" for k in INFO_KEYS]
     for mode in MODES:
@@ -292,6 +293,8 @@ def test_checks(tap, good):
          "stack code that ran under PAE with NX"),
         ("\n".join(line for line in good.splitlines() if ",ctx_switch,pae,noglobal," not in line),
          "a missing process timing"),
+        (good.replace("CMPINFO,processes,yes", "CMPINFO,processes,no (no programs)"),
+         "a run without the processes' programs"),
         (bump(good, "CMP,frag_failed,-,contig,churn,"),
          "a churn count that differs from the replay (and agrees with the kernel's)"),
         (good.replace("CMPFRAG,contig,8,", "CMPFRAG,contig,8,1"),

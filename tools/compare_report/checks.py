@@ -96,6 +96,8 @@ def value(rec, metric, mode, page, n):
 
 def check_processes(rec, add):
     """Page tables per process, the kernel half's sharing, the NX row, the process timings."""
+    add(rec.info.get("processes") == "yes", "processes: the ramdisk had the programs they run "
+        "(cmpbench, cmpload, usertests, stackexec)", f"processes: {rec.info.get('processes')}")
     layouts = rec.layouts()
     missing = [name for name in REQUIRED_LAYOUTS if name not in layouts]
     add(not missing, f"processes: page tables of {len(layouts)} layouts, among them every one "

@@ -28,7 +28,7 @@ CHASE_SHORT = (16, 256)
 MIN_SAMPLES = 1000
 INFO_KEYS = ("cpu_vendor", "cpu_brand", "cpu_signature", "hypervisor", "timing_label",
              "invariant_tsc", "tsc_hz", "max_phys_bits", "booted_in", "run", "serialization",
-             "pge_2level", "pge_pae", "frag_arena_frames", "frag_seed", "frag_steps",
+             "processes", "pge_2level", "pge_pae", "frag_arena_frames", "frag_seed", "frag_steps",
              "frag_lifetime_max", "frag_sample_every", "elapsed_ms")
 
 # Processes (kernel/compare/compare_proc.c).
