@@ -242,7 +242,7 @@ void kernel_main(void)
 
     crash_on_purpose(options.crash);
     if (options.mode == KERNEL_MODE_COMPARE)
-        compare_main(options.compare_short, ctx.tsc_hz, tsc.ok);
+        compare_main(info, options.compare_short, ctx.tsc_hz, tsc.ok);
     if (options.mode == KERNEL_MODE_TEST && !options.init_argc) {
         bootlog_phase_tap_lines(&ctx);
         selftest_run(info, &tsc);

@@ -5,6 +5,10 @@
 #include "../console/console.h"
 #include "../kernel.h"
 #include "../vm/format.h"
+#include "../proc/program.h"
+#include "compare_run.h"
+#include "compare_frag.h"
+#include "compare_proc.h"
 #include "compare_record.h"
 #include "compare_struct.h"
 #include "compare_time.h"
@@ -146,6 +150,86 @@ static void print_timing_table(void)
     kprintf("  (break-even 0: 256 INVLPGs still cheaper than one CR3 reload)\n");
 }
 
+/* Label, then the two modes' values right-aligned. */
+static void mode_row(const char *label, const char *two, const char *pae)
+{
+    kprintf("  %-36s %20s | %20s\n", label, two, pae);
+}
+
+static void per_mode_row(const char *label, const uint32_t *values, bool hundredths)
+{
+    char a[24], b[24];
+    if (hundredths) {
+        compare_hundredths(a, sizeof(a), values[0]);
+        compare_hundredths(b, sizeof(b), values[1]);
+    } else {
+        pg_snprintf(a, sizeof(a), "%u", values[0]);
+        pg_snprintf(b, sizeof(b), "%u", values[1]);
+    }
+    mode_row(label, a, b);
+}
+
+static const char *stack_outcome(uint32_t outcome)
+{
+    static const char *const names[] = {"ran (no NX bit)", "stopped by NX (#PF)", "other (a bug)",
+                                        "not run"};
+    return names[outcome < 4 ? outcome : 3];
+}
+
+static void process_rows(const struct compare_summary *s)
+{
+    static const char *const layouts[COMPARE_SCREEN_LAYOUTS] = {
+        "sh (the shell)", "usertests", "usertests, a 64 MiB heap", "sparse user layout"};
+    char a[16], b[16];
+    mode_row("own page tables, KiB", "two-level", "PAE");
+    kib(a, sizeof(a), s->flat_bytes[0]);
+    kib(b, sizeof(b), s->flat_bytes[1]);
+    mode_row("flat single-level table", a, b);
+    for (unsigned l = 0; l < COMPARE_SCREEN_LAYOUTS; l++) {
+        kib(a, sizeof(a), s->proc_bytes[0][l]);
+        kib(b, sizeof(b), s->proc_bytes[1][l]);
+        mode_row(layouts[l], a, b);
+    }
+    per_mode_row("kernel-half root entries per spawn", s->kshare_copied, false);
+    per_mode_row("copies of a new kernel PT, 64 procs", s->kshare_synced, false);
+    mode_row("code on the stack (stackexec)", stack_outcome(s->nx_stack[0]),
+             stack_outcome(s->nx_stack[1]));
+    kprintf("  median TSC cycles, %s:\n", timing_label());
+    per_mode_row("getpid round trip", s->syscall, true);
+    uint32_t global[2] = {s->ctx[0][0], s->ctx[1][0]}, none[2] = {s->ctx[0][1], s->ctx[1][1]};
+    per_mode_row("switch, global kernel pages", global, true);
+    per_mode_row("switch, no global pages", none, true);
+    per_mode_row("demand-paging fault, per page", s->fault, true);
+    per_mode_row("spawn, per page of the program", s->spawn_page, true);
+}
+
+static void print_process_table(void)
+{
+    const struct compare_summary *s = &compare_summary;
+    kheading("Two-level vs PAE: processes");
+    if (!s->processes)
+        kprintf("  (no processes: the ramdisk lacks the programs they run)\n");
+    else
+        process_rows(s);
+    for (unsigned k = 0; k < 2; k++) {
+        uint32_t requests = s->frag_requests[k] ? s->frag_requests[k] : 1;
+        uint32_t share = (uint32_t)((uint64_t)s->frag_failed_with_room[k] * 10000 / requests);
+        char pct[16];
+        compare_hundredths(pct, sizeof(pct), share);
+        kprintf("  %s: %u of %u requests refused with enough memory free (%s%%)",
+                k ? "pages     " : "contiguous", s->frag_failed_with_room[k], s->frag_requests[k],
+                pct);
+        if (k) {
+            uint32_t served = s->frag_served[1] ? s->frag_served[1] : 1;
+            kprintf("; last-page waste %u bytes per allocation (half a page: 2048)",
+                    (uint32_t)(s->frag_waste[1] / served));
+        }
+        kprintf("\n");
+    }
+    kprintf("  (segmentation against paging: %u MiB of RAM, the same frames for both)\n",
+            s->frag_arena_frames / 256);
+}
+
 /* ---- the run ---- */
 
 static uint64_t elapsed_ms(uint64_t start, uint64_t tsc_hz)
@@ -161,16 +245,8 @@ static void hold_screen(uint64_t tsc_hz)
         __asm__ volatile("pause");
 }
 
-__attribute__((noreturn)) static void give_up(const char *why)
-{
-    console_set_color(CONSOLE_BAD);
-    kprintf("compare: %s\n", why);
-    console_set_color(CONSOLE_NORMAL);
-    compare_serial("CMPEND,fail,1\n");
-    kernel_stop(true);
-}
-
-void compare_main(bool short_run, uint64_t tsc_hz, bool calibrated)
+void compare_main(const struct pagoda_boot_info *info, bool short_run, uint64_t tsc_hz,
+                  bool calibrated)
 {
     char why[120];
     uint64_t start = rdtsc();
@@ -180,11 +256,14 @@ void compare_main(bool short_run, uint64_t tsc_hz, bool calibrated)
     kheading("Comparing two-level and PAE paging in this boot (%s run)",
              short_run ? "short" : "full");
     if (!compare_take_frames())
-        give_up("no 4 MiB-aligned run of free frames below 4 GiB for the test pages");
+        compare_give_up("no 4 MiB-aligned run of free frames below 4 GiB for the test pages");
     machine_info(tsc_hz, calibrated);
+    program_init(info); /* cmpbench and the programs whose page tables are counted */
     if (!compare_sides_init(why, sizeof(why)))
-        give_up(why);
+        compare_give_up(why);
     compare_time_setup();
+    compare_bench_setup(tsc_hz);
+    compare_proc_setup();
     unsigned rounds = short_run ? 2 : 4;
     for (unsigned round = 0; round < rounds; round++) {
         enum compare_mode mode = (enum compare_mode)(round % 2); /* A/B/A/B */
@@ -194,13 +273,17 @@ void compare_main(bool short_run, uint64_t tsc_hz, bool calibrated)
         if (round < COMPARE_MODES)
             compare_struct_run(mode);
         compare_time_round(mode);
+        compare_proc_round(mode, round < COMPARE_MODES, round);
     }
+    compare_frag_run();
     compare_sides_finish();
     compare_give_frames_back();
     compare_time_report();
+    compare_proc_report();
     compare_info("elapsed_ms", "%llu", (unsigned long long)elapsed_ms(start, tsc_hz));
     print_structural_table();
     print_timing_table();
+    print_process_table();
     compare_serial("CMPEND,%s,%u\n", compare_failures ? "fail" : "pass", compare_failures);
     hold_screen(tsc_hz);
     kernel_stop(compare_failures != 0);

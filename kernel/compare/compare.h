@@ -11,7 +11,9 @@
  * Record format (11 comma-separated fields, then the sample count):
  *   CMP,<metric>,<mode>,<page>,<n>,timing,<min>,<median>,<p99>,<mad>,<unit>,<samples>
  *   CMP,<metric>,<mode>,<page>,<n>,structural,<value>,<expected>,<ok|MISMATCH>,-,<unit>,1
- * plus CMPINFO,<key>,<value> lines (machine, TSC, method) and CMPEND,<pass|fail>,<failures>.
+ * plus CMPINFO,<key>,<value> lines (machine, TSC, method), CMPRUN lines (the mapped runs of each
+ * process layout, compare_proc.c), CMPFRAG lines (the fragmentation churn over time,
+ * compare_frag.c) and CMPEND,<pass|fail>,<failures>.
  */
 #ifndef PAGODA_COMPARE_H
 #define PAGODA_COMPARE_H
@@ -19,7 +21,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Never returns: leaves QEMU (isa-debug-exit: pass, or fail on a mismatch) or halts. */
-__attribute__((noreturn)) void compare_main(bool short_run, uint64_t tsc_hz, bool tsc_calibrated);
+#include "pagoda/boot_info.h"
+
+/* Never returns: leaves QEMU (isa-debug-exit: pass, or fail on a mismatch) or halts. info: for
+ * the programs of its modules (the processes measured in both formats). */
+__attribute__((noreturn)) void compare_main(const struct pagoda_boot_info *info, bool short_run,
+                                            uint64_t tsc_hz, bool tsc_calibrated);
 
 #endif

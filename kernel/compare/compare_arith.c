@@ -106,6 +106,22 @@ unsigned cmp_levels_walked(bool pae, bool large)
     return large ? 1u : 2u;
 }
 
+uint64_t cmp_flat_table_bytes(bool pae)
+{
+    return (CMP_FOUR_GIB / PAGODA_PAGE_SIZE) * cmp_geometry_of(pae).entry_bytes;
+}
+
+uint32_t cmp_kernel_root_entries(bool pae, uint64_t kernel_base)
+{
+    unsigned root_shift = pae ? 30u : 22u; /* a PDPTE maps 1 GiB, a two-level PDE 4 MiB */
+    return (uint32_t)((CMP_FOUR_GIB - kernel_base + (1ull << root_shift) - 1) >> root_shift);
+}
+
+uint32_t cmp_kernel_change_copies(bool pae, uint32_t users)
+{
+    return pae ? 0 : users;
+}
+
 uint64_t cmp_phys_limit(bool pae, unsigned max_phys_bits)
 {
     if (!pae)

@@ -63,6 +63,19 @@ struct cmp_write_cost cmp_write_cost(bool pae, uint32_t n);
  * are not among them: the CPU loads them at CR3 load. */
 unsigned cmp_levels_walked(bool pae, bool large);
 
+/* The seed's flat single-level table: one entry of the format's size per 4 KiB page of the
+ * 4 GiB address space (2^20 entries: 4 MiB with 4-byte entries, 8 MiB with 8-byte ones). */
+uint64_t cmp_flat_table_bytes(bool pae);
+
+/* Root entries covering the kernel half [kernel_base, 4 GiB): what every new user space copies
+ * from its kernel space (two-level: a PDE per 4 MiB; PAE: a PDPTE per GiB, each pointing at a
+ * page directory all processes share). */
+uint32_t cmp_kernel_root_entries(bool pae, uint64_t kernel_base);
+/* Copies into user spaces when the kernel space changes a kernel-half entry one level below the
+ * root's span (a new page table) while users user spaces share it: two-level, the PDE is a root
+ * entry, copied into every user directory; PAE, it lies in the shared PD: no copy. */
+uint32_t cmp_kernel_change_copies(bool pae, uint32_t users);
+
 /* First physical address a format cannot map: 4 GiB, or 2^MAXPHYADDR under PAE. */
 uint64_t cmp_phys_limit(bool pae, unsigned max_phys_bits);
 

@@ -5,7 +5,9 @@
 #include <stdarg.h>
 
 #include "../boot/takeover.h"
+#include "../console/console.h"
 #include "../console/serial.h"
+#include "../kernel.h"
 #include "fmt.h"
 
 struct compare_frames compare_frames;
@@ -13,7 +15,7 @@ bool compare_short;
 unsigned compare_failures;
 struct compare_summary compare_summary;
 static unsigned structural_count, structural_mismatches;
-static const char *const mode_names[COMPARE_MODES] = {"2level", "pae"};
+static const char *const mode_names[COMPARE_MODES + 1] = {"2level", "pae", "-"};
 
 const char *compare_mode_name(enum compare_mode mode)
 {
@@ -42,6 +44,15 @@ void compare_serial(const char *fmt, ...)
     pg_vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
     serial_write_string(line);
+}
+
+void compare_give_up(const char *why)
+{
+    console_set_color(CONSOLE_BAD);
+    kprintf("compare: %s\n", why);
+    console_set_color(CONSOLE_NORMAL);
+    compare_serial("CMPEND,fail,%u\n", compare_failures + 1);
+    kernel_stop(true);
 }
 
 void compare_info(const char *key, const char *fmt, ...)

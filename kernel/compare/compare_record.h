@@ -49,15 +49,19 @@ void compare_timing(const char *metric, enum compare_mode mode, const char *page
                     const struct sample_stats *stats, const char *unit);
 /* Info lines. */
 __attribute__((format(printf, 2, 3))) void compare_info(const char *key, const char *fmt, ...);
+/* Ends the comparison for good: why on every console, CMPEND,fail on COM1, the machine stopped
+ * (QEMU left with the failure status). For what leaves nothing to continue from. */
+__attribute__((noreturn)) void compare_give_up(const char *why);
 /* Serial only (the screen gets the table). */
 __attribute__((format(printf, 1, 2))) void compare_serial(const char *fmt, ...);
 
-const char *compare_mode_name(enum compare_mode mode); /* "2level", "pae" */
+const char *compare_mode_name(enum compare_mode mode); /* "2level", "pae", "-" */
 /* Structural values recorded so far, and how many differed from the arithmetic. */
 void compare_structural_counts(unsigned *count, unsigned *mismatches);
 /* v hundredths as "12.34". */
 void compare_hundredths(char *buf, size_t size, uint32_t v);
 /* For the screen table. */
+#define COMPARE_SCREEN_LAYOUTS 4 /* process layouts the screen shows (compare_proc.c) */
 struct compare_summary {
     uint64_t bytes[COMPARE_MODES][4][2]; /* layout x {4k, large} */
     uint32_t walked[COMPARE_MODES][2];
@@ -68,6 +72,19 @@ struct compare_summary {
     uint32_t chase[COMPARE_MODES][2][8]; /* median, hundredths */
     uint32_t map[COMPARE_MODES], unmap[COMPARE_MODES], invlpg1[COMPARE_MODES];
     uint32_t cr3[COMPARE_MODES], window[COMPARE_MODES], breakeven[COMPARE_MODES];
+    /* processes (none measured without their programs in the ramdisk) */
+    bool processes;
+    uint64_t proc_bytes[COMPARE_MODES][COMPARE_SCREEN_LAYOUTS]; /* own page tables */
+    uint64_t flat_bytes[COMPARE_MODES];
+    uint32_t kshare_copied[COMPARE_MODES]; /* root entries per spawn */
+    uint32_t kshare_synced[COMPARE_MODES]; /* copies for a new kernel PT with 64 processes */
+    uint32_t nx_stack[COMPARE_MODES];      /* 0 ran, 1 stopped by #PF, 2 other, 3 not run */
+    uint32_t syscall[COMPARE_MODES], ctx[COMPARE_MODES][2], fault[COMPARE_MODES]; /* medians */
+    uint32_t spawn_page[COMPARE_MODES];
+    /* segmentation against paging: [0] contiguous, [1] pages */
+    uint32_t frag_requests[2], frag_failed[2], frag_failed_with_room[2];
+    uint64_t frag_waste[2];
+    uint32_t frag_served[2], frag_arena_frames;
 };
 extern struct compare_summary compare_summary;
 

@@ -16,6 +16,7 @@ enum compare_mode {
     COMPARE_2LEVEL = 0,
     COMPARE_PAE = 1,
     COMPARE_MODES = 2,
+    COMPARE_NO_MODE = 2, /* for records of neither format: "-" */
 };
 
 struct compare_side {

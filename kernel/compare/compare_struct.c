@@ -23,10 +23,7 @@
 #define X86_OPCODE_RET 0xC3u
 
 /* The sparse user-like layout (docs/03-pae-vs-2level.md): a process spread over 4 GiB. */
-static const struct {
-    uint32_t va;
-    uint32_t size;
-} sparse_layout[] = {
+static const struct compare_piece sparse_layout[] = {
     /* in increasing address order, as cmp_tables_add needs */
     {0x08000000u, 0x00800000u}, /* program text and data, 8 MiB */
     {0x10000000u, 0x04000000u}, /* heap, 64 MiB */
@@ -44,6 +41,12 @@ static const struct {
     {0xfff00000u, 0x00010000u}, /* a page group at the very top */
 };
 #define SPARSE_PIECES (sizeof(sparse_layout) / sizeof(sparse_layout[0]))
+
+const struct compare_piece *compare_sparse_layout(unsigned *count)
+{
+    *count = SPARSE_PIECES;
+    return sparse_layout;
+}
 
 enum layout { LAYOUT_KERNEL, LAYOUT_DIRECT_1G, LAYOUT_SPARSE_4G, LAYOUT_ALL_4G, LAYOUT_COUNT };
 static const char *const layout_names[LAYOUT_COUNT] = {"kernel", "direct1g", "sparse4g", "all4g"};

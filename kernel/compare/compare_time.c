@@ -17,7 +17,7 @@
 
 #define COMPARE_SAMPLES 1000u
 #define COMPARE_WARMUP  100u
-#define MAX_SERIES      64u
+#define MAX_SERIES      80u
 #define SAMPLE_POOL     (MAX_SERIES * COMPARE_SAMPLES * 2u)
 #define INVAL_PAGES     256u /* the working set the invalidation strategies must refill */
 
@@ -85,13 +85,33 @@ static struct series *series_for(const char *metric, enum compare_mode mode, con
     return s;
 }
 
-static void add_sample(struct series *s, uint64_t cycles, uint32_t per)
+static void add_sample_less(struct series *s, uint64_t cycles, uint32_t per, uint32_t overhead)
 {
     if (!s || s->count == s->capacity)
         return;
-    cycles = cycles > bracket_overhead ? cycles - bracket_overhead : 0;
+    cycles = cycles > overhead ? cycles - overhead : 0;
     uint64_t hundredths = cycles * 100 / (per ? per : 1);
     s->samples[s->count++] = hundredths > UINT32_MAX ? UINT32_MAX : (uint32_t)hundredths;
+}
+
+static void add_sample(struct series *s, uint64_t cycles, uint32_t per)
+{
+    add_sample_less(s, cycles, per, bracket_overhead);
+}
+
+void compare_time_add_samples(const char *metric, enum compare_mode mode, const char *page,
+                              uint32_t n, const char *unit, const uint32_t *cycles, uint32_t count,
+                              uint32_t overhead, uint32_t per)
+{
+    struct series *s = series_for(metric, mode, page, n, unit);
+    if (!s) {
+        compare_serial("# compare: no room for the series %s %s\n", metric,
+                       compare_mode_name(mode));
+        compare_failures++;
+        return;
+    }
+    for (uint32_t i = 0; i < count; i++)
+        add_sample_less(s, cycles[i], per, overhead);
 }
 
 static uint32_t page_va(uint32_t page)
@@ -332,6 +352,35 @@ static void window(enum compare_mode mode)
     vm_space_unmap(space, COMPARE_WINDOW_VA, PAGODA_PAGE_SIZE);
 }
 
+uint32_t compare_time_share(void)
+{
+    return COMPARE_SAMPLES / rounds_per_mode;
+}
+
+bool compare_time_call(const char *metric, enum compare_mode mode, const char *page, uint32_t n,
+                       const char *unit, uint32_t per, uint32_t samples,
+                       bool (*measured)(void *ctx), void (*after)(void *ctx), void *ctx)
+{
+    struct series *s = series_for(metric, mode, page, n, unit);
+    if (!s) {
+        compare_serial("# compare: no room for the series %s %s\n", metric,
+                       compare_mode_name(mode));
+        return false;
+    }
+    for (uint32_t i = 0; i < COMPARE_WARMUP + samples; i++) {
+        uint64_t t0 = tsc_read();
+        bool ok = measured(ctx);
+        uint64_t t1 = tsc_read();
+        if (!ok)
+            return false;
+        if (after)
+            after(ctx);
+        if (i >= COMPARE_WARMUP)
+            add_sample(s, t1 - t0, per);
+    }
+    return true;
+}
+
 void compare_time_round(enum compare_mode mode)
 {
     overhead(mode);
@@ -343,19 +392,27 @@ void compare_time_round(enum compare_mode mode)
 
 /* ---- results ---- */
 
+static struct sample_stats all[MAX_SERIES];
+
 static uint32_t median_of(const char *metric, enum compare_mode mode, const char *page, uint32_t n,
-                          const struct sample_stats *all, unsigned count)
+                          const struct sample_stats *stats, unsigned count)
 {
     for (unsigned i = 0; i < count; i++)
         if (!strcmp(series[i].metric, metric) && series[i].mode == mode &&
             !strcmp(series[i].page, page) && series[i].n == n)
-            return all[i].median;
+            return stats[i].median;
     return 0;
+}
+
+uint32_t compare_time_median(const char *metric, enum compare_mode mode, const char *page,
+                             uint32_t n)
+{
+    return median_of(metric, mode, page, n, all, series_count);
 }
 
 void compare_time_report(void)
 {
-    static struct sample_stats all[MAX_SERIES];
+
     for (unsigned i = 0; i < series_count; i++) {
         struct series *s = &series[i];
         all[i] = sample_stats_of(s->samples, s->count, scratch);

@@ -174,6 +174,9 @@ struct paging_counters {
     uint32_t invlpg;
     uint32_t cr3_reloads;
     uint32_t global_flushes; /* CR4.PGE toggles on switches to a different kernel half */
+    /* Sharing the kernel half (two-level copies root entries, PAE shares one PD): */
+    uint32_t kernel_entries_copied; /* kernel-half root entries copied into new user spaces */
+    uint32_t kernel_entries_synced; /* copies into user spaces after a kernel space changed one */
 };
 
 /* One step of a walk. */
@@ -249,6 +252,14 @@ uint64_t paging_level_span(const struct paging *pg, unsigned level); /* bytes on
 uint32_t paging_as_cr3(const struct paging_as *as);
 /* Physical address of the entry a walk step read. */
 uint64_t paging_entry_phys(const struct paging *pg, const struct paging_walk_level *step);
+
+/*
+ * Turns global pages on or off for every space of pg (nothing changes without env.pge_available).
+ * Off clears CR4.PGE now if a space of pg is active, which drops every TLB entry, global ones
+ * included (SDM 4.10.4.1), and keeps it clear on every later activate(): the G bits already in
+ * the tables are then ignored, and new leaves get none. On sets CR4.PGE again.
+ */
+void paging_set_global(struct paging *pg, bool enabled);
 
 /* Writes a multi-line, human-readable account of a walk (for the kernel's paging demo). */
 int paging_walk_describe(const struct paging_walk *walk, char *buf, size_t size);

@@ -156,8 +156,10 @@ static void entry_write(struct paging_as *as, unsigned level, uint64_t table, ui
     if (level != 0)
         return;
     if (f->kernel_pdes_copied && as->kind == PAGING_AS_KERNEL && va >= PAGING_KERNEL_BASE)
-        for (struct paging_as *user = as->next_user; user; user = user->next_user)
+        for (struct paging_as *user = as->next_user; user; user = user->next_user) {
             entry_store(pg, user->root, index, value);
+            pg->counters.kernel_entries_synced++;
+        }
     if (f->root_in_registers && visible_to_cpu(as, va))
         reload_cr3(pg);
 }
@@ -603,6 +605,7 @@ int paging_core_create(struct paging *pg, struct paging_as *as, enum paging_as_k
     if (kind == PAGING_AS_USER) {
         for (unsigned i = first_kernel; i < f->entries[0]; i++)
             entry_store(pg, as->root, i, entry_read(pg, kernel->root, i));
+        pg->counters.kernel_entries_copied += f->entries[0] - first_kernel;
         as->next_user = kernel->next_user;
         kernel->next_user = as;
         kernel->users++;
@@ -667,6 +670,21 @@ void paging_core_activate(struct paging_as *as)
     pg->active = as;
     env->load_tables(env->ctx, pg->format->cr3_of(as->root), want);
     pg->counters.cr3_reloads++;
+}
+
+void paging_set_global(struct paging *pg, bool enabled)
+{
+    bool want = enabled && pg->env.pge_available;
+    if (want == pg->global_enabled)
+        return;
+    pg->global_enabled = want;
+    if (!pg->active)
+        return;
+    const struct paging_env *env = &pg->env;
+    uint32_t cr4 = env->read_cr4(env->ctx);
+    env->write_cr4(env->ctx, want ? cr4 | CR4_PGE : cr4 & ~CR4_PGE);
+    if (!want)
+        pg->counters.global_flushes++;
 }
 
 void paging_core_deactivate(struct paging *pg)

@@ -50,6 +50,13 @@ static void say_cannot_start(const char *program, const char *why)
 
 int proc_spawn(const char *program, const char *const *argv, uint32_t argc, struct task *parent)
 {
+    struct vm_space *kernel = parent ? parent->uvm.space.kernel : vm_kernel_space();
+    return proc_spawn_in(kernel, program, argv, argc, parent);
+}
+
+int proc_spawn_in(struct vm_space *kernel, const char *program, const char *const *argv,
+                  uint32_t argc, struct task *parent)
+{
     char why[200];
     struct uvm_program image;
     int rc = program_find(program, &image);
@@ -71,7 +78,7 @@ int proc_spawn(const char *program, const char *const *argv, uint32_t argc, stru
         return -PAGODA_ENOMEM;
     }
     uint32_t entry, esp;
-    rc = uvm_create(&t->uvm, &image, argv, argc, &entry, &esp, why, sizeof(why));
+    rc = uvm_create_in(&t->uvm, kernel, &image, argv, argc, &entry, &esp, why, sizeof(why));
     if (rc) {
         vm_kstack_free(t->kstack_top);
         sched_task_free(t);
@@ -109,8 +116,9 @@ static void orphan_children(struct task *parent)
 void proc_exit(int status)
 {
     struct task *t = sched_current();
-    /* Off its address space before it goes: the CPU must not be using what is freed. */
-    vm_space_switch(vm_kernel_space());
+    /* Off its address space before it goes: the CPU must not be using what is freed. Onto its
+     * own kernel half, so that the format stays the same. */
+    vm_space_switch(vm_space_kernel_half(&t->uvm.space));
     uvm_destroy(&t->uvm);
     orphan_children(t);
     foreground_task_ends(t);

@@ -20,6 +20,11 @@
 /* A new runnable process running program with argv (argc strings, kernel memory). Its pid, or a
  * negated PAGODA_E* code (the reason is printed). parent: NULL for the first process. */
 int proc_spawn(const char *program, const char *const *argv, uint32_t argc, struct task *parent);
+/* The same in the paging format of kernel, a kernel space of either format (vm_kernel_space_of).
+ * proc_spawn takes the parent's format (the boot format for the first process): a process's
+ * children run in its format. */
+int proc_spawn_in(struct vm_space *kernel, const char *program, const char *const *argv,
+                  uint32_t argc, struct task *parent);
 /* Ends the current process with status. */
 __attribute__((noreturn)) void proc_exit(int status);
 /* Waits for a child to end (pid -1: any) and reaps it: its pid and *status, or -PAGODA_ECHILD

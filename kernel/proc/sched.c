@@ -4,7 +4,7 @@
 #include "../arch/x86.h"
 #include "../mem/heap.h"
 #include "../panic.h"
-#include "../vm/kernel_half.h"
+#include "../vm/space.h"
 #include "../vm/kstack.h"
 #include "pg_string.h"
 #include "timer.h"
@@ -221,8 +221,8 @@ void sched_run(bool (*until)(void))
         else
             idle();
     }
-    /* Back on the kernel's own space: the last process's may be destroyed next. */
-    vm_space_switch(vm_kernel_space());
+    /* Back on a kernel space (of the last process's format): its space may be destroyed next. */
+    vm_space_switch(vm_space_kernel_half(vm_space_current()));
 }
 
 void sched_stats(struct sched_stats *out)

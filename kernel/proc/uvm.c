@@ -46,10 +46,17 @@ static uint64_t frame_of(const struct uvm *u, uint32_t va)
     return w.mapped ? pagoda_page_down(w.pa) : FRAMES_NONE;
 }
 
+/* Frames above 4 GiB only for a format that reaches them. */
+static enum frames_where frames_for(const struct uvm *u)
+{
+    return vm_space_paging(&u->space)->phys_limit > (1ull << 32) ? FRAMES_ANYWHERE
+                                                                 : FRAMES_BELOW_4G;
+}
+
 /* A zeroed frame mapped at the page va with the region's rights. 0 or -PAGODA_ENOMEM. */
 static int map_fresh_page(struct uvm *u, struct region *r, uint32_t va)
 {
-    uint64_t frame = frames_alloc(frames(), FRAMES_ANYWHERE);
+    uint64_t frame = frames_alloc(frames(), frames_for(u));
     if (frame == FRAMES_NONE)
         return -PAGODA_ENOMEM;
     memset(vm_frame_map(frame), 0, PAGODA_PAGE_SIZE);
@@ -208,8 +215,15 @@ static int build_stack(struct uvm *u, const char *const *argv, uint32_t argc, ui
 int uvm_create(struct uvm *u, const struct uvm_program *program, const char *const *argv,
                uint32_t argc, uint32_t *entry, uint32_t *esp, char *why, size_t why_size)
 {
+    return uvm_create_in(u, vm_kernel_space(), program, argv, argc, entry, esp, why, why_size);
+}
+
+int uvm_create_in(struct uvm *u, struct vm_space *kernel, const struct uvm_program *program,
+                  const char *const *argv, uint32_t argc, uint32_t *entry, uint32_t *esp, char *why,
+                  size_t why_size)
+{
     *u = (struct uvm){0};
-    if (vm_space_create_user(&u->space, vm_kernel_space()) != PAGING_OK) {
+    if (vm_space_create_user(&u->space, kernel) != PAGING_OK) {
         pg_snprintf(why, why_size, "no memory for the page directory");
         return -PAGODA_ENOMEM;
     }
@@ -407,7 +421,7 @@ void uvm_info(const struct uvm *u, struct pagoda_vm_info *out)
     };
     for (unsigned level = 0; level < pg->mode->levels && level < PAGODA_VM_MAX_LEVELS; level++)
         out->table_pages[level] = tables[level];
-    out->kernel_tables = vm_kernel_half_tables();
+    out->kernel_tables = vm_kernel_half_tables_of(u->space.kernel);
     for (unsigned i = 0; i < u->regions.count; i++) {
         const struct region *r = &u->regions.item[i];
         out->regions[i] = (struct pagoda_vm_region){.start = r->start,

@@ -9,7 +9,8 @@
  *   stack RW-                                grows down on first touch, down to its limit
  *
  * Under PAE with NX every page without X is no-execute; two-level paging cannot refuse
- * execution. User frames come from anywhere the format reaches (above 4 GiB under PAE).
+ * execution. User frames come from anywhere the space's format reaches (above 4 GiB under PAE,
+ * below it for a two-level process, also in a boot that runs PAE).
  *
  * Every user pointer the kernel is handed goes through uvm_copy_in / uvm_copy_out: the range is
  * checked against the regions first, pages a demand region has not mapped yet are mapped, and
@@ -49,6 +50,11 @@ struct uvm_program {
  */
 int uvm_create(struct uvm *u, const struct uvm_program *program, const char *const *argv,
                uint32_t argc, uint32_t *entry, uint32_t *esp, char *why, size_t why_size);
+/* The same in the paging format of kernel, a kernel space (vm_kernel_space_of): the new space
+ * shares its kernel half. uvm_create uses the boot format's (vm_kernel_space). */
+int uvm_create_in(struct uvm *u, struct vm_space *kernel, const struct uvm_program *program,
+                  const char *const *argv, uint32_t argc, uint32_t *entry, uint32_t *esp, char *why,
+                  size_t why_size);
 /* Gives back every frame and table. The CPU must not be using the space. */
 void uvm_destroy(struct uvm *u);
 

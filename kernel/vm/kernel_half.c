@@ -255,9 +255,22 @@ int vm_kernel_populate(uint32_t va, uint64_t pa, uint64_t size)
     return PAGING_OK;
 }
 
+enum frames_where vm_kernel_populate_where(void)
+{
+    for (unsigned pae = 0; pae < 2; pae++)
+        if (built[pae] && vm_space_paging(&spaces[pae])->phys_limit <= FRAMES_LOW_LIMIT_PFN
+                                                                           << PAGODA_PAGE_SHIFT)
+            return FRAMES_BELOW_4G;
+    return FRAMES_ANYWHERE;
+}
+
 uint32_t vm_kernel_half_tables(void)
 {
-    struct vm_space *kernel = vm_kernel_space();
+    return vm_kernel_half_tables_of(vm_kernel_space());
+}
+
+uint32_t vm_kernel_half_tables_of(const struct vm_space *kernel)
+{
     const struct paging *pg = vm_space_paging(kernel);
     unsigned leaf_level = pg->mode->levels - 1;
     uint64_t span = paging_level_span(pg, leaf_level - 1); /* what one page table maps */

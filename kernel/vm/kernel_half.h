@@ -58,6 +58,9 @@ int vm_kernel_half_add(const struct vm_kernel_region *region);
  * kernel space (two-level user spaces get the new directory entries from kernel/paging). All or
  * nothing: PAGING_OK or the error with nothing mapped. */
 int vm_kernel_populate(uint32_t va, uint64_t pa, uint64_t size);
+/* Where the frames behind a populated region may come from: low memory while a two-level
+ * kernel space exists (it must map them too), anywhere otherwise. */
+enum frames_where vm_kernel_populate_where(void);
 /* Unmaps [va, va+size) of a populated region in every kernel space. */
 void vm_kernel_depopulate(uint32_t va, uint64_t size);
 /* The table, in address order. */
@@ -67,6 +70,8 @@ unsigned vm_kernel_regions(const struct vm_kernel_region **regions);
  * the page tables behind the kernel-half directory entries (each user directory copies the
  * entries); PAE, the one kernel-half page directory and its page tables. */
 uint32_t vm_kernel_half_tables(void);
+/* The same for the kernel space of either format (a vm_kernel_space_of result). */
+uint32_t vm_kernel_half_tables_of(const struct vm_space *kernel);
 
 /* What vm_init built, for the boot log. */
 struct vm_kernel_half_report {

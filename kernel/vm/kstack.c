@@ -41,7 +41,7 @@ uint32_t vm_kstack_alloc(void)
         return 0;
     uint32_t base = slot_base(slot);
     for (uint32_t i = 0; i < VM_KSTACK_PAGES; i++) {
-        uint64_t frame = frames_alloc(vm_env_frames(), FRAMES_ANYWHERE);
+        uint64_t frame = frames_alloc(vm_env_frames(), vm_kernel_populate_where());
         if (frame == FRAMES_NONE ||
             vm_kernel_populate(base + i * PAGODA_PAGE_SIZE, frame, PAGODA_PAGE_SIZE) != PAGING_OK) {
             if (frame != FRAMES_NONE)

@@ -90,7 +90,7 @@ struct vm_space *vm_space_current(void)
 
 /* ---- switching ---- */
 
-static const struct vm_space *kernel_half_of(const struct vm_space *s)
+struct vm_space *vm_space_kernel_half(struct vm_space *s)
 {
     return s->kernel ? s->kernel : s;
 }
@@ -118,9 +118,9 @@ static void unmap_identity(struct vm_space *s)
 
 /* What the CPU sees of the kernel half changed: the window and the double-fault task (which
  * loads CR3 but keeps CR4) must use the new kernel half's tables. */
-static void follow_kernel_half(const struct vm_space *s)
+static void follow_kernel_half(struct vm_space *s)
 {
-    const struct vm_space *k = kernel_half_of(s);
+    struct vm_space *k = vm_space_kernel_half(s);
     if (!k->window_ptes)
         panic("vm: switch to a kernel half without a window");
     window_use_table(k->window_ptes, paging_entry_bytes(k->as.pg), k->as.pg->nx_enforced);
@@ -147,7 +147,7 @@ void vm_space_switch(struct vm_space *to)
     }
     to->as.pg->mode->activate(&to->as);
     current = to;
-    if (!from || kernel_half_of(from) != kernel_half_of(to))
+    if (!from || vm_space_kernel_half(from) != vm_space_kernel_half(to))
         follow_kernel_half(to);
     if (format_change) {
         vm_env_allow_format_switch(false);

@@ -60,6 +60,9 @@ volatile void *vm_space_entry(const struct vm_space *s, const struct paging_walk
 
 /* Makes s the space the CPU uses (see above). Interrupts must be off. */
 void vm_space_switch(struct vm_space *s);
+/* The kernel space whose kernel half s has: its own for a kernel space, the shared one for a
+ * user space. */
+struct vm_space *vm_space_kernel_half(struct vm_space *s);
 /* The space the CPU uses; NULL while the boot page directory is still active. */
 struct vm_space *vm_space_current(void);
 /* CR3 for a space: what the CPU loads when it uses it. */

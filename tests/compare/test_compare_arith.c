@@ -123,8 +123,23 @@ static void test_stats(void)
     TAP_CHECK(s.count == 0 && s.median == 0, "no samples");
 }
 
+static void test_flat_and_sharing(void)
+{
+    TAP_CHECK(cmp_flat_table_bytes(false) == 4 * MIB && cmp_flat_table_bytes(true) == 8 * MIB,
+              "flat single-level table: 2^20 entries, 4 MiB (4-byte) and 8 MiB (8-byte)");
+    TAP_CHECK(cmp_kernel_root_entries(false, 0xC0000000u) == 256 &&
+                  cmp_kernel_root_entries(true, 0xC0000000u) == 1,
+              "a 3/1 split: 256 kernel PDEs copied per process, or one PDPTE");
+    TAP_CHECK(cmp_kernel_root_entries(false, 0x80000000u) == 512 &&
+                  cmp_kernel_root_entries(true, 0x80000000u) == 2,
+              "a 2/2 split: 512 PDEs, or 2 PDPTEs");
+    TAP_CHECK(cmp_kernel_change_copies(false, 64) == 64 && cmp_kernel_change_copies(true, 64) == 0,
+              "a new kernel page table: a copy per process two-level, none under PAE");
+}
+
 int main(void)
 {
+    test_flat_and_sharing();
     test_whole_address_space();
     test_direct_map();
     test_large_pages_need_alignment();

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch/x86_bits.h"
 #include "harness.h"
 #include "panic_host.h"
 #include "tap.h"
@@ -260,16 +261,23 @@ static void test_refusals(const struct paging_mode *mode)
     TAP_CHECK(rig_done(&r), "%s: no leak", mode->name);
 }
 
+/* A rig with a kernel space and two user spaces sharing it, the first one active. */
+static void kernel_and_two_users(struct rig *r, const struct paging_mode *mode, struct paging_as *k,
+                                 struct paging_as *u1, struct paging_as *u2)
+{
+    rig_init(r, mode, true, true, true);
+    mode->create(&r->pg, k, PAGING_AS_KERNEL, NULL);
+    mode->create(&r->pg, u1, PAGING_AS_USER, k);
+    mode->create(&r->pg, u2, PAGING_AS_USER, k);
+    mode->activate(u1);
+}
+
 /* 32-bit kernel-half PDEs must reach user spaces created before the PDE existed. */
 static void test_kernel_half_propagation(const struct paging_mode *mode)
 {
     struct rig r;
     struct paging_as k, u1, u2;
-    rig_init(&r, mode, true, true, true);
-    mode->create(&r.pg, &k, PAGING_AS_KERNEL, NULL);
-    mode->create(&r.pg, &u1, PAGING_AS_USER, &k);
-    mode->create(&r.pg, &u2, PAGING_AS_USER, &k);
-    mode->activate(&u1);
+    kernel_and_two_users(&r, mode, &k, &u1, &u2);
     mode->map(&k, 0xe0000000u, 0x200000u, PAGODA_PAGE_SIZE, RW, 0, 0);
     struct paging_walk w1, w2;
     mode->translate(&u1, 0xe0000000u, &w1);
@@ -288,6 +296,80 @@ static void test_kernel_half_propagation(const struct paging_mode *mode)
     mode->destroy(&u1);
     mode->destroy(&u2);
     mode->destroy(&k);
+    TAP_CHECK(rig_done(&r), "%s: no leak", mode->name);
+}
+
+/* The sharing counters: root entries copied at create, and re-copied when the kernel space
+ * changes one: two-level 256 PDEs per user space and one per user per change; PAE one PDPTE and
+ * nothing after (the kernel half is one shared PD). */
+static void test_kernel_half_counters(const struct paging_mode *mode)
+{
+    struct rig r;
+    struct paging_as k, u[3];
+    bool pae = mode == &paging_mode_pae;
+    rig_init(&r, mode, true, true, true);
+    mode->create(&r.pg, &k, PAGING_AS_KERNEL, NULL);
+    struct paging_counters a, b, c;
+    mode->counters(&r.pg, &a);
+    for (unsigned i = 0; i < 3; i++)
+        mode->create(&r.pg, &u[i], PAGING_AS_USER, &k);
+    mode->counters(&r.pg, &b);
+    unsigned per_user = pae ? 1u : 256u;
+    TAP_CHECK(b.kernel_entries_copied - a.kernel_entries_copied == 3 * per_user &&
+                  b.kernel_entries_synced == a.kernel_entries_synced,
+              "%s: 3 user spaces copy %u kernel-half root entries (%u each), sync none", mode->name,
+              b.kernel_entries_copied - a.kernel_entries_copied, per_user);
+    mode->map(&k, 0xe0000000u, 0x200000u, PAGODA_PAGE_SIZE, RW, 0, 0); /* a new PT */
+    mode->counters(&r.pg, &c);
+    TAP_CHECK(c.kernel_entries_synced - b.kernel_entries_synced == (pae ? 0u : 3u),
+              "%s: a new kernel-half PT is synced into %u user spaces", mode->name,
+              c.kernel_entries_synced - b.kernel_entries_synced);
+    mode->unmap(&k, 0xe0000000u, PAGODA_PAGE_SIZE); /* the PT is freed, its PDE cleared */
+    mode->counters(&r.pg, &b);
+    TAP_CHECK(b.kernel_entries_synced - c.kernel_entries_synced == (pae ? 0u : 3u),
+              "%s: freeing it is synced into %u user spaces", mode->name,
+              b.kernel_entries_synced - c.kernel_entries_synced);
+    mode->map(&u[0], 0x10000000u, 0x200000u, PAGODA_PAGE_SIZE, RW, 0, 0);
+    mode->counters(&r.pg, &c);
+    TAP_CHECK(c.kernel_entries_synced == b.kernel_entries_synced,
+              "%s: a user-half change is nobody else's business", mode->name);
+    for (unsigned i = 0; i < 3; i++)
+        mode->destroy(&u[i]);
+    mode->destroy(&k);
+    TAP_CHECK(rig_done(&r), "%s: no leak", mode->name);
+}
+
+/* Global pages off and on again at run time, as clearcpuid=pge would leave them. */
+static void test_set_global(const struct paging_mode *mode)
+{
+    struct rig r;
+    struct paging_as k, u1, u2;
+    kernel_and_two_users(&r, mode, &k, &u1, &u2);
+    TAP_CHECK((r.sim.cr4 & CR4_PGE) != 0, "%s: CR4.PGE set with PGE available", mode->name);
+    struct paging_counters a, b;
+    mode->counters(&r.pg, &a);
+    paging_set_global(&r.pg, false);
+    mode->counters(&r.pg, &b);
+    bool cleared = !(r.sim.cr4 & CR4_PGE) && b.global_flushes == a.global_flushes + 1;
+    mode->activate(&u2);
+    TAP_CHECK(cleared && !(r.sim.cr4 & CR4_PGE),
+              "%s: off clears CR4.PGE at once and keeps it clear across a switch", mode->name);
+    mode->map(&k, 0xe0000000u, 0x200000u, PAGODA_PAGE_SIZE, RW | PAGING_PROT_GLOBAL, 0, 0);
+    struct paging_walk w;
+    mode->translate(&k, 0xe0000000u, &w);
+    TAP_CHECK(w.mapped && !(w.prot & PAGING_PROT_GLOBAL), "%s: new leaves get no G bit while off",
+              mode->name);
+    paging_set_global(&r.pg, true);
+    mode->activate(&u1);
+    TAP_CHECK((r.sim.cr4 & CR4_PGE) != 0, "%s: on sets CR4.PGE again", mode->name);
+    mode->deactivate(&r.pg);
+    mode->destroy(&u1);
+    mode->destroy(&u2);
+    mode->destroy(&k);
+    TAP_CHECK(rig_done(&r), "%s: no leak", mode->name);
+    rig_init(&r, mode, true, true, false);
+    paging_set_global(&r.pg, true);
+    TAP_CHECK(!r.pg.global_enabled, "%s: without PGE, on changes nothing", mode->name);
     TAP_CHECK(rig_done(&r), "%s: no leak", mode->name);
 }
 
@@ -590,6 +672,8 @@ int main(int argc, char **argv)
         test_tlb_policy(modes[i]);
         test_refusals(modes[i]);
         test_kernel_half_propagation(modes[i]);
+        test_kernel_half_counters(modes[i]);
+        test_set_global(modes[i]);
     }
     test_pae_details(true);
     test_pae_details(false);

@@ -36,7 +36,8 @@ def find_artifacts(args):
         args.bootx64 = args.bootx64 or os.path.join(args.build, "loader", "BOOTX64.EFI")
         args.bootia32 = args.bootia32 or os.path.join(args.build, "loader", "BOOTIA32.EFI")
         args.kernel = args.kernel or os.path.join(args.build, "kernel", "pagoda.elf")
-    for name in ("bootx64", "bootia32", "kernel"):
+        args.programs = args.programs or os.path.join(args.build, "user", "programs.tar")
+    for name in ("bootx64", "bootia32", "kernel", "programs"):
         if not getattr(args, name) or not os.path.exists(getattr(args, name)):
             sys.exit(f"compare-report: --{name} (or --build) must name an existing file")
 
@@ -44,8 +45,11 @@ def find_artifacts(args):
 def boot(args, out):
     image = os.path.join(out, "compare.img")
     cmdline = f"mode=compare compare={'short' if args.short else 'full'} paging={args.paging}"
+    if args.clearcpuid:
+        cmdline += f" clearcpuid={args.clearcpuid}"
     if mkimage.main(["--output", image, "--bootx64", args.bootx64, "--bootia32", args.bootia32,
-                     "--kernel", args.kernel, "--config-line", f"cmdline = {cmdline}"]) != 0:
+                     "--kernel", args.kernel, "--programs", args.programs,
+                     "--config-line", f"cmdline = {cmdline}"]) != 0:
         sys.exit("compare-report: tools/mkimage.py could not make the disk image")
     log = os.path.join(out, "serial.log")
     screen = os.path.join(out, "screen.png")

@@ -12,7 +12,7 @@ from .checks import check, print_tap
 from .csv_files import write_csvs
 from .markdown import write_report
 from .records import parse_log
-from .svg import chart_bytes, chart_latency
+from .svg import chart_bytes, chart_frag, chart_latency, chart_proc_tables
 
 DESCRIPTION = ("Boot Pagoda's two-level vs PAE comparison (kernel mode=compare) in QEMU and write "
                "a report.")
@@ -24,12 +24,16 @@ def main(argv=None):
     p.add_argument("--bootx64")
     p.add_argument("--bootia32")
     p.add_argument("--kernel")
+    p.add_argument("--programs", help="the ramdisk of user programs (cmpbench runs from it)")
     p.add_argument("--output", "-o", default="compare-report", help="folder for the results")
     p.add_argument("--firmware", choices=sorted(qemu.FIRMWARE), default="x64")
     p.add_argument("--memory", default="512M")
     p.add_argument("--paging", choices=["pae", "2level"], default="pae",
                    help="the format the kernel boots in (the other is built at runtime)")
     p.add_argument("--short", action="store_true", help="compare=short: fewer sizes, 2 rounds")
+    p.add_argument("--clearcpuid", metavar="LIST",
+                   help="hide CPU features from the kernel (clearcpuid=LIST), e.g. pge: no global "
+                        "pages at all")
     p.add_argument("--timeout", type=float, default=170)
     p.add_argument("--from-log", metavar="FILE", help="no QEMU: read this serial log")
     p.add_argument("--check", action="store_true", help="validate and print TAP (exit 1 on fail)")
@@ -48,6 +52,8 @@ def main(argv=None):
     write_csvs(rec, out)
     chart_latency(rec, os.path.join(out, "latency.svg"))
     chart_bytes(rec, os.path.join(out, "pt-bytes.svg"))
+    chart_proc_tables(rec, os.path.join(out, "proc-pt.svg"))
+    chart_frag(rec, os.path.join(out, "frag.svg"))
     write_report(rec, out, meta, checks)
     if args.check:
         return 0 if print_tap(checks) else 1

@@ -1,7 +1,12 @@
-"""The raw records as CSV: structural.csv, timing.csv, info.csv."""
+"""The raw records as CSV: structural.csv, timing.csv, info.csv, and two derived tables:
+proc-tables.csv (page tables per process against the flat table) and frag.csv (the
+fragmentation churn over time)."""
 
 import csv
 import os
+
+from .processes import table_rows
+from .records import FRAG_FIELDS, FRAG_KINDS
 
 
 def write_csvs(rec, out):
@@ -24,3 +29,17 @@ def write_csvs(rec, out):
         w.writerow(["key", "value"])
         for k, v in rec.info.items():
             w.writerow([k, v])
+    with open(os.path.join(out, "proc-tables.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["layout", "mode", "pages_mapped", "root_tables", "mid_tables", "leaf_tables",
+                    "table_pages", "table_bytes", "flat_table_bytes", "saving_bytes"])
+        for r in table_rows(rec):
+            w.writerow([r["layout"], r["mode"], r["mapped"], r["root"],
+                        "" if r["mid"] is None else r["mid"], r["leaf"], r["pages"], r["bytes"],
+                        r["flat"], r["saving"]])
+    with open(os.path.join(out, "frag.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["kind"] + list(FRAG_FIELDS))
+        for kind in FRAG_KINDS:
+            for sample in rec.frag[kind]:
+                w.writerow([kind] + [sample[k] for k in FRAG_FIELDS])

@@ -3,6 +3,7 @@ charts and the checks."""
 
 import os
 
+from .processes import frag_sections, process_sections
 from .records import LAYOUT_TITLES, LAYOUTS, MODE_TITLES, MODES, PAGES, WRITE_NS
 
 
@@ -112,7 +113,8 @@ def write_report(rec, out, meta, checks):
     L.append("| metric | page | N | mode | min | median | p99 | MAD | unit | samples |")
     L.append("|---|---|---:|---|---:|---:|---:|---:|---|---:|")
     order = ["chase", "map", "unmap", "invlpg_refill", "cr3_refill", "inval_breakeven",
-             "window_remap", "window_hit", "tsc_bracket"]
+             "window_remap", "window_hit", "tsc_bracket", "syscall", "ctx_switch", "fault",
+             "touch", "spawn", "spawn_marginal", "user_bracket"]
     rows = sorted(rec.timing, key=lambda r: (order.index(r["metric"]) if r["metric"] in order
                                              else 99, r["page"], int(r["n"]), r["mode"]))
     for r in rows:
@@ -125,14 +127,22 @@ def write_report(rec, out, meta, checks):
              "reload then touching 256 pages), `inval_breakeven` (fewest pages, of 1, 4, 16, 32, 64, 128, 256, for which "
              "INVLPGs cost at least the CR3 reload; 0 = never up to 256), `window_remap` "
              "(re-point one PTE, INVLPG, one load), `window_hit` (the load alone), "
-             "`tsc_bracket` (the empty measurement, already subtracted elsewhere). "
-             "See docs/03-pae-vs-2level.md.\n")
+             "`tsc_bracket` (the empty measurement, already subtracted elsewhere); from processes: "
+             "`syscall` (getpid round trip in ring 3), `ctx_switch` (one switch between two "
+             "processes, page `global` or `noglobal` kernel pages), `fault` (a demand-paging "
+             "fault, per page), `touch` (a store to a mapped page), `spawn` (a new process's "
+             "address space, N its pages), `spawn_marginal` (cycles one more page of the program "
+             "adds, N the pages between the two programs), `user_bracket` (ring 3's empty "
+             "measurement, subtracted from its samples). See docs/03-pae-vs-2level.md.\n")
+    L += process_sections(rec, mark)
+    L += frag_sections(rec)
     L.append("## Checks\n")
     for ok, what, details in checks:
         L.append(f"- {'PASS' if ok else 'FAIL'}: {what}" + (f" ({details})" if not ok and details
                                                           else ""))
     if meta.get("screen"):
         L.append("\n## The screen at the end\n\n![screen](screen.png)\n")
-    L.append("\nFiles: structural.csv, timing.csv, info.csv, serial.log.\n")
+    L.append("\nFiles: structural.csv, timing.csv, info.csv, proc-tables.csv, frag.csv, "
+             "serial.log.\n")
     with open(os.path.join(out, "report.md"), "w") as f:
         f.write("\n".join(L))
