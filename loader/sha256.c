@@ -45,40 +45,63 @@ static void sha256_store_be32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)v;
 }
 
-static void sha256_expand(const uint8_t *block, uint32_t w[64])
-{
-    for (unsigned t = 0; t < 16; t++)
-        w[t] = sha256_load_be32(block + 4 * t);
-    for (unsigned t = 16; t < 64; t++) {
-        uint32_t s0 = sha256_rotr(w[t - 15], 7) ^ sha256_rotr(w[t - 15], 18) ^ (w[t - 15] >> 3);
-        uint32_t s1 = sha256_rotr(w[t - 2], 17) ^ sha256_rotr(w[t - 2], 19) ^ (w[t - 2] >> 10);
-        w[t] = w[t - 16] + s0 + w[t - 7] + s1;
-    }
-}
+/* The message schedule in a ring of 16 words: W[t] for t >= 16 from the four it depends on. */
+#define SHA256_SIGMA0(x) (sha256_rotr(x, 7) ^ sha256_rotr(x, 18) ^ ((x) >> 3))
+#define SHA256_SIGMA1(x) (sha256_rotr(x, 17) ^ sha256_rotr(x, 19) ^ ((x) >> 10))
+#define SHA256_W(t)                                                                                \
+    (w[(t)&15] +=                                                                                  \
+     SHA256_SIGMA1(w[((t)-2) & 15]) + w[((t)-7) & 15] + SHA256_SIGMA0(w[((t)-15) & 15]))
+
+/*
+ * One round of FIPS 180-4 section 6.2.2 step 3 with a..h as the caller's variables: instead of
+ * moving seven of them each round, the next round names them one position on (the eight-round
+ * pattern below), so only d and h are written.
+ */
+#define SHA256_ROUND(a, b, c, d, e, f, g, h, t, wt)                                                \
+    do {                                                                                           \
+        uint32_t t1 = (h) + (sha256_rotr(e, 6) ^ sha256_rotr(e, 11) ^ sha256_rotr(e, 25)) +        \
+                      (((e) & (f)) ^ (~(e) & (g))) + sha256_k[t] + (wt);                           \
+        uint32_t t2 = (sha256_rotr(a, 2) ^ sha256_rotr(a, 13) ^ sha256_rotr(a, 22)) +              \
+                      (((a) & (b)) ^ ((a) & (c)) ^ ((b) & (c)));                                   \
+        (d) += t1;                                                                                 \
+        (h) = t1 + t2;                                                                             \
+    } while (0)
+
+#define SHA256_EIGHT_ROUNDS(t, W)                                                                  \
+    do {                                                                                           \
+        SHA256_ROUND(a, b, c, d, e, f, g, h, (t) + 0, W((t) + 0));                                 \
+        SHA256_ROUND(h, a, b, c, d, e, f, g, (t) + 1, W((t) + 1));                                 \
+        SHA256_ROUND(g, h, a, b, c, d, e, f, (t) + 2, W((t) + 2));                                 \
+        SHA256_ROUND(f, g, h, a, b, c, d, e, (t) + 3, W((t) + 3));                                 \
+        SHA256_ROUND(e, f, g, h, a, b, c, d, (t) + 4, W((t) + 4));                                 \
+        SHA256_ROUND(d, e, f, g, h, a, b, c, (t) + 5, W((t) + 5));                                 \
+        SHA256_ROUND(c, d, e, f, g, h, a, b, (t) + 6, W((t) + 6));                                 \
+        SHA256_ROUND(b, c, d, e, f, g, h, a, (t) + 7, W((t) + 7));                                 \
+    } while (0)
+
+#define SHA256_W_FIRST(t) (w[t])
 
 static void sha256_compress(uint32_t state[8], const uint8_t *block)
 {
-    uint32_t w[64];
-    uint32_t v[8];
+    uint32_t w[16];
+    for (unsigned t = 0; t < 16; t++)
+        w[t] = sha256_load_be32(block + 4 * t);
+    uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
+    uint32_t e = state[4], f = state[5], g = state[6], h = state[7];
 
-    sha256_expand(block, w);
-    for (unsigned i = 0; i < 8; i++)
-        v[i] = state[i];
-    for (unsigned t = 0; t < 64; t++) {
-        /* v[0..7] are a..h of the specification. */
-        uint32_t big_s1 = sha256_rotr(v[4], 6) ^ sha256_rotr(v[4], 11) ^ sha256_rotr(v[4], 25);
-        uint32_t choose = (v[4] & v[5]) ^ (~v[4] & v[6]);
-        uint32_t t1 = v[7] + big_s1 + choose + sha256_k[t] + w[t];
-        uint32_t big_s0 = sha256_rotr(v[0], 2) ^ sha256_rotr(v[0], 13) ^ sha256_rotr(v[0], 22);
-        uint32_t majority = (v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]);
-        uint32_t t2 = big_s0 + majority;
-        for (unsigned i = 7; i > 0; i--)
-            v[i] = v[i - 1];
-        v[4] += t1;
-        v[0] = t1 + t2;
-    }
-    for (unsigned i = 0; i < 8; i++)
-        state[i] += v[i];
+    SHA256_EIGHT_ROUNDS(0, SHA256_W_FIRST);
+    SHA256_EIGHT_ROUNDS(8, SHA256_W_FIRST);
+    for (unsigned t = 16; t < 64; t += 8)
+        SHA256_EIGHT_ROUNDS(t, SHA256_W);
+
+    state[0] += a;
+    state[1] += b;
+    state[2] += c;
+    state[3] += d;
+    state[4] += e;
+    state[5] += f;
+    state[6] += g;
+    state[7] += h;
 }
 
 void sha256_init(struct sha256 *ctx)
