@@ -18,6 +18,12 @@ tools/qemu.py, and the TAP helpers come from tests/qemu/boot_test.py.
   sb-ARCH-off-tampered-warns      firmware without keys (Secure Boot off): the same tampered
                                  kernel is only a warning and the kernel runs its self-tests
 
+  sb-x64-programs-trusted         signed loader, the build's programs.tar: the loader finds its
+                                 SHA-256 among the trusted modules and usertests' TAP runs from it
+  sb-x64-programs-swapped-refused the same archive with one byte of a program changed (still a
+                                 valid archive): the loader names its hash, refuses it and
+                                 returns to the firmware; the kernel never starts
+
   sb-x64-own-key                  the whole user path with a fresh key: tools/make-secure-boot-key,
                                  enrolment of its db/KEK/PK .auth files into OVMF in Setup Mode
                                  (enroll_keys.c, through SetVariable, as KeyTool does), then on
@@ -83,6 +89,11 @@ KINDS = {  # case kind -> whether the snakeoil keys are enrolled
 CASES = {f"sb-{arch}-{kind}": {"firmware": arch, "secure": secure, "kind": kind}
          for arch in ("x64", "ia32") for kind, secure in KINDS.items()}
 CASES["sb-x64-own-key"] = {"firmware": "x64", "secure": False, "kind": "own-key"}
+CASES["sb-x64-programs-trusted"] = {"firmware": "x64", "secure": True, "kind": "programs-trusted"}
+CASES["sb-x64-programs-swapped-refused"] = {"firmware": "x64", "secure": True,
+                                            "kind": "programs-swapped"}
+PROGRAMS_PATH = "\\EFI\\BOOT\\programs.tar"
+USERTESTS_CASE = "null_read"  # one quick usertests case, enough to show programs ran
 AUTH_FILES = ("db.auth", "KEK.auth", "PK.auth")
 
 
@@ -104,10 +115,13 @@ def tamper_kernel(kernel, output):
     return at
 
 
-def make_image(workdir, bootx64, bootia32, kernel, name="disk.img"):
+def make_image(workdir, bootx64, bootia32, kernel, name="disk.img", programs=None,
+               cmdline="mode=test"):
     image = os.path.join(workdir, name)
     argv = ["--output", image, "--bootx64", bootx64, "--bootia32", bootia32, "--kernel", kernel,
-            "--config-line", "cmdline = mode=test"]
+            "--config-line", f"cmdline = {cmdline}"]
+    if programs:
+        argv += ["--programs", programs]
     if mkimage.main(argv) != 0:
         raise RuntimeError("mkimage failed")
     return image
@@ -231,6 +245,64 @@ def case_off_tampered_warns(tap, case, args, workdir, serial_log):
     check_kernel_ran(tap, result, serial, timeout)
 
 
+def swap_program_byte(programs, output):
+    """Changes one byte inside the first member's data; every ustar header stays valid."""
+    with open(programs, "rb") as f:
+        data = bytearray(f.read())
+    size = int(data[124:136].rstrip(b"\0 ") or b"0", 8)  # the first header's octal size
+    if size == 0:
+        raise RuntimeError(f"{programs}: the first member is empty")
+    at = 512 + size // 2
+    data[at] ^= 0x01
+    with open(output, "wb") as f:
+        f.write(data)
+    return data[0:100].split(b"\0")[0].decode(), at
+
+
+def case_programs_trusted(tap, case, args, workdir, serial_log):
+    image = make_image(workdir, args.signed_bootx64, args.signed_bootia32, args.kernel,
+                       programs=args.programs, cmdline=f"mode=test init=usertests {USERTESTS_CASE}")
+    timeout = BOOT_TIMEOUT[case["firmware"]]
+    result, serial = boot(image, case, serial_log, timeout, [boot_test.RETURNED_TO_FIRMWARE])
+    tap.comment(f"QEMU ran {result.seconds:.1f} s, exit status {result.exit_code}")
+    tap.check(re.search(SB_ON, serial) is not None, "loader reports Secure Boot on",
+              boot_test.tail(serial))
+    trusted = rf"loader: module 1: {re.escape(PROGRAMS_PATH)} \(\d+ bytes\) at 0x[0-9a-f]+, " \
+              rf"SHA-256 {sha256_file(args.programs)[:8]}\.\.\. \(trusted by this loader\)"
+    tap.check(re.search(trusted, serial) is not None,
+              "the build's programs.tar is one of the modules the signed loader trusts",
+              boot_test.tail(serial))
+    tap.check(re.search(rf"ok \d+ - {USERTESTS_CASE}\b", serial) is not None and
+              "pagoda: init exited with status 0" in serial,
+              "a program from it ran: usertests passed its case", boot_test.tail(serial))
+    tap.check(result.exit_code == 33, "QEMU exit status 33", boot_test.tail(serial))
+
+
+def case_programs_swapped(tap, case, args, workdir, serial_log):
+    programs = os.path.join(workdir, "programs.tar")
+    member, offset = swap_program_byte(args.programs, programs)
+    good, bad = sha256_file(args.programs), sha256_file(programs)
+    tap.comment(f"changed a byte of {member} at archive offset 0x{offset:x}: {good} -> {bad}")
+    image = make_image(workdir, args.signed_bootx64, args.signed_bootia32, args.kernel,
+                       programs=programs, cmdline="mode=test init=usertests")
+    result, serial = boot(image, case, serial_log, FAIL_TIMEOUT,
+                          [boot_test.RETURNED_TO_FIRMWARE, r"\n1\.\.\d+\n"])
+    tap.comment(f"QEMU ran {result.seconds:.1f} s, stopped on {result.stopped_on!r}")
+    tap.check(re.search(SB_ON, serial) is not None, "loader reports Secure Boot on",
+              boot_test.tail(serial))
+    message = re.compile(rf"pagoda: module {re.escape(PROGRAMS_PATH)} \(SHA-256 {bad}\) does not "
+                         r"match any of the \d+ module SHA-256 built into this loader; refusing "
+                         r"to boot with Secure Boot on")
+    tap.check(message.search(serial) is not None, "loader refused the swapped archive, naming its "
+              "hash", boot_test.tail(serial))
+    tap.check("pagoda: loading the modules failed (Security Violation), returning to the firmware"
+              in serial, "loader returned EFI_SECURITY_VIOLATION", boot_test.tail(serial))
+    tap.check(re.search(boot_test.HANDOFF, serial) is None, "loader did not leave boot services")
+    tap.check(re.search(boot_test.RETURNED_TO_FIRMWARE, serial) is not None,
+              "control returned to the firmware", boot_test.tail(serial))
+    tap.check(not result.timed_out and result.exit_code is None, "no hang and no kernel exit")
+
+
 def make_own_keys(tap, args, workdir):
     """Runs the key tool and signs both loaders with the new db key; returns (x64, ia32)."""
     keys = os.path.join(workdir, "keys")
@@ -299,6 +371,8 @@ RUNNERS = {
     "unsigned-refused": case_unsigned_refused,
     "tampered-kernel-refused": case_tampered_refused,
     "off-tampered-warns": case_off_tampered_warns,
+    "programs-trusted": case_programs_trusted,
+    "programs-swapped": case_programs_swapped,
 }
 
 
@@ -307,7 +381,7 @@ def main(argv=None):
     p.add_argument("case", nargs="?", choices=sorted(CASES))
     p.add_argument("--list", action="store_true", help="print the case names and exit")
     for name in ("signed-bootx64", "signed-bootia32", "unsigned-bootx64", "unsigned-bootia32",
-                 "kernel", "cert"):
+                 "kernel", "cert", "programs"):
         p.add_argument("--" + name)
     p.add_argument("--enroll-efi", help="enroll_keys.c built as an x64 EFI application")
     p.add_argument("--key-tool", help="tools/make-secure-boot-key")
@@ -317,7 +391,8 @@ def main(argv=None):
         print("\n".join(CASES))
         return 0
     needed = (args.signed_bootx64, args.signed_bootia32, args.unsigned_bootx64,
-              args.unsigned_bootia32, args.kernel, args.cert)
+              args.unsigned_bootia32, args.kernel, args.cert) + \
+        ((args.programs,) if args.case and "programs" in args.case else ())
     if not args.case or not all(needed):
         p.error("CASE and every file option are required")
     tap = boot_test.Tap()
