@@ -6,14 +6,15 @@ Loaded into gdb (its embedded Python 3) by the command `tools/pagoda run --gdb` 
 
 Commands (`help pagoda` in gdb lists them):
 
-    pagoda attach HOST:PORT [--build DIR] [--serial-log FILE]   connect, pick the register view,
-                                                                load the kernel's symbols
+    pagoda attach HOST:PORT [--firmware x64|ia32] [--build DIR] [--serial-log FILE]
+                                    connect, pick the register view, load the kernel's symbols
     pagoda view [32|64|auto]        gdb's register view: i386 for 32-bit code, x86-64 for long mode
     pagoda loader [BASE] [--arch x64|ia32]   the loader's symbols, relocated to its image base
     pagoda break LOCATION           a breakpoint, hardware where a software one would be lost
     pagoda regs                     CR0, CR3, CR4, EFER decoded; which paging format runs
-    pagoda walk VA [--cr3 X]        one address through the tables, level by level
-    pagoda maps [START END] [--cr3 X]   the mapped ranges as merged runs, like QEMU's `info mem`
+    pagoda walk VA [--cr3 X] [--format F]   one address through the tables, level by level
+    pagoda maps [START END] [--cr3 X] [--format F]   the mapped ranges as merged runs, like
+                                    QEMU's `info mem`
 
 The first half of this file is pure (no gdb): the paging formats and their entry bits, the walk,
 the listing and its runs, the loader's PE file, the i386 register view.
@@ -218,6 +219,13 @@ class PagingState:
 
     def with_cr3(self, cr3):
         return PagingState(self.cr0, cr3, self.cr4, self.efer)
+
+    def with_format(self, key):
+        """The same switches, read as format KEY: tables not loaded yet, or another space's."""
+        cr0 = self.cr0 | CR0_PG
+        cr4 = self.cr4 & ~CR4_PAE if key == "2level" else self.cr4 | CR4_PAE
+        efer = self.efer | EFER_LMA if key == "4level" else self.efer & ~EFER_LMA
+        return PagingState(cr0, self.cr3, cr4, efer)
 
     def switches(self):
         """CR3 and the switches that change what an entry means, in words."""
@@ -773,10 +781,12 @@ class Session:
         self.address = None
         self.build = os.environ.get("PAGODA_BUILD_DIR") or os.path.join(REPO, "build")
         self.serial_log = None
+        self.firmware = None  # "x64" or "ia32": which loader runs
         self.view = None  # "32" or "64"
         self.view_choice = "auto"
         self.i386_xml_path = None
         self.loader = None  # (arch, base, size, PeImage)
+        self.loader_checked = False  # its .text compared with memory
         self.kernel_loaded = False
         self.switching = False
 
@@ -903,8 +913,13 @@ def wanted_view():
 
 
 def on_stop(event):
-    """After every stop: the register view follows the CPU between long mode and 32-bit code."""
-    if session.address is None or session.view_choice != "auto" or session.switching:
+    """After every stop: the register view follows the CPU between long mode and 32-bit code,
+    and the loader's code is compared with its file once it is in memory."""
+    if session.address is None or session.switching:
+        return
+    if session.loader and not session.loader_checked:
+        check_loader_text()
+    if session.view_choice != "auto":
         return
     try:
         view = wanted_view()
@@ -929,8 +944,9 @@ def switch_view(view):
     except (gdb.error, PagodaError) as e:
         gdb.write(f"pagoda: could not switch the register view: {e}\n")
         return
-    gdb.write(f"pagoda: the CPU runs {'64-bit' if view == '64' else '32-bit'} code: "
-              f"register view {'x86-64' if view == '64' else 'i386'}\n")
+    gdb.write(f"pagoda: the CPU runs {'64-bit' if view == '64' else '32-bit'} code: register "
+              f"view {'x86-64' if view == '64' else 'i386'} from here (the stop above was read "
+              f"in the {'i386' if view == '64' else 'x86-64'} view)\n")
 
 
 def build_file(relative):
@@ -973,13 +989,13 @@ def loader_from_serial():
 class PagodaCommand(gdb.Command if gdb else object):
     """Pagoda under QEMU: symbols, breakpoints, page tables. `help pagoda SUBCOMMAND` for one.
 
-pagoda attach HOST:PORT [--build DIR] [--serial-log FILE]
+pagoda attach HOST:PORT [--firmware x64|ia32] [--build DIR] [--serial-log FILE]
 pagoda view [32|64|auto]
 pagoda loader [BASE] [--arch x64|ia32]
 pagoda break LOCATION
 pagoda regs
-pagoda walk VA [--cr3 CR3]
-pagoda maps [START END] [--cr3 CR3]"""
+pagoda walk VA [--cr3 CR3] [--format 2level|pae|4level]
+pagoda maps [START END] [--cr3 CR3] [--format 2level|pae|4level]"""
 
     def __init__(self):
         super().__init__("pagoda", gdb.COMMAND_USER, prefix=True)
@@ -999,17 +1015,23 @@ class Subcommand(gdb.Command if gdb else object):
 
 
 class AttachCommand(Subcommand):
-    """Connect to QEMU's gdb stub: pagoda attach HOST:PORT [--build DIR] [--serial-log FILE]
+    """Connect to QEMU's gdb stub: pagoda attach HOST:PORT [--firmware x64|ia32] [--build DIR]
+[--serial-log FILE]
 
 Connects, makes the i386 register view from QEMU's description, picks the view the CPU needs
 (x86-64 in long mode, i386 otherwise; it follows the CPU at every stop), loads the kernel's
-symbols, and the loader's once the serial log shows its image base."""
+symbols, and the loader's if the serial log already shows its image base. --firmware says which
+loader runs (BOOTX64.EFI or BOOTIA32.EFI) before its banner is on serial."""
     name = "attach"
 
     def act(self, argument):
-        plain, options = split_options(argument, ["--build", "--serial-log"])
+        plain, options = split_options(argument, ["--firmware", "--build", "--serial-log"])
         if len(plain) != 1:
-            raise PagodaError("usage: pagoda attach HOST:PORT [--build DIR] [--serial-log FILE]")
+            raise PagodaError("usage: pagoda attach HOST:PORT [--firmware x64|ia32] "
+                              "[--build DIR] [--serial-log FILE]")
+        if options.get("--firmware") not in (None, "x64", "ia32"):
+            raise PagodaError("--firmware is x64 or ia32")
+        session.firmware = options.get("--firmware")
         session.address = plain[0]
         session.build = os.path.abspath(options.get("--build", session.build))
         session.serial_log = options.get("--serial-log")
@@ -1058,8 +1080,9 @@ stop. Without an argument: reconnect with the view the CPU needs now."""
 
 
 def load_loader(arch, base, size=None):
+    arch = arch or session.firmware
     if arch is None:
-        arch = "x64" if session.view == "64" else "ia32"
+        raise PagodaError("which loader: x64 or ia32? (--arch, or pagoda attach --firmware)")
     path = build_file(LOADER_FILES[arch])
     with open(path, "rb") as f:
         image = PeImage(f.read(), path)
@@ -1069,23 +1092,34 @@ def load_loader(arch, base, size=None):
         run(f"remove-symbol-file -a 0x{old_base + old_image.section('.text')[1]:x}")
     run(f"add-symbol-file {shlex.quote(path)} -o {offset:#x}")
     session.loader = (arch, base, size or image.size_of_image, image)
+    session.loader_checked = False
     gdb.write(f"pagoda: loader symbols from {path} at image base 0x{base:x} "
               f"(linked at 0x{image.image_base:x})\n")
-    gdb.write(f"pagoda: {compare_loader_text(image, base)}\n")
+    check_loader_text()
 
 
-def compare_loader_text(image, base):
-    """Whether the loader's code in memory is this file's code, relocated to BASE."""
-    rva, expected = image.relocated_section(".text", base)
+def check_loader_text():
+    """Once the image is in memory: is its code this file's code, relocated to its base?"""
+    _, base, _, image = session.loader
     try:
+        if read_phys_bytes(base, 2) != b"MZ":
+            gdb.write(f"pagoda: no image at 0x{base:x} yet (the firmware loads the loader "
+                      "later); its code is compared with the file at a stop once it is there\n")
+            return
+        rva, expected = image.relocated_section(".text", base)
         actual = read_phys_bytes(base + rva, len(expected))
     except PagodaError as e:
-        return f"could not read the loader's .text: {e}"
+        gdb.write(f"pagoda: could not read the loader's image: {e}\n")
+        return
+    session.loader_checked = True
     if actual == expected:
-        return f"the {len(expected)} bytes of .text at 0x{base + rva:x} match the file"
+        gdb.write(f"pagoda: the {len(expected)} bytes of .text at 0x{base + rva:x} match the "
+                  "file\n")
+        return
     differing = sum(1 for a, b in zip(actual, expected) if a != b)
-    return (f"WARNING: {differing} of {len(expected)} bytes of .text at 0x{base + rva:x} differ "
-            "from the file: not this loader (rebuilt since the image?), or not loaded yet")
+    gdb.write(f"pagoda: WARNING: {differing} of {len(expected)} bytes of .text at "
+              f"0x{base + rva:x} differ from the file: another loader than this build's (rebuilt "
+              "since the image was made?), or its memory was reused\n")
 
 
 class LoaderCommand(Subcommand):
@@ -1205,50 +1239,57 @@ class RegsCommand(Subcommand):
 
 
 def state_for(options):
+    """The CPU's paging state, or the one --cr3 and --format describe."""
     state = paging_state()
     if "--cr3" in options:
         state = state.with_cr3(parse_number(options["--cr3"]))
-    if not state.enabled:
-        raise PagodaError(state.summary())
+    if "--format" in options:
+        if options["--format"] not in FORMATS:
+            raise PagodaError(f"--format is one of {', '.join(FORMATS)}")
+        state = state.with_format(options["--format"])
     return state
 
 
 class WalkCommand(Subcommand):
-    """One address through the live tables: pagoda walk VA [--cr3 CR3]
+    """One address through the live tables: pagoda walk VA [--cr3 CR3] [--format F]
 
 VA: a number or an expression ($pc, $cr2, &variable, a function). Every level: the table's
 physical address, the index, the raw entry, its bits; then the frame and the rights, or the
-level where the walk stops and why. --cr3 walks another address space's tables (the format
-stays the CPU's)."""
+level where the walk stops and why. --cr3 walks another address space's tables; --format
+(2level, pae, 4level) reads them in another format than the CPU's, e.g. the tables
+vm_switch_paging is about to load."""
     name = "walk"
 
     def act(self, argument):
-        plain, options = split_options(argument, ["--cr3"])
+        plain, options = split_options(argument, ["--cr3", "--format"])
         if len(plain) != 1:
-            raise PagodaError("usage: pagoda walk VA [--cr3 CR3]")
+            raise PagodaError("usage: pagoda walk VA [--cr3 CR3] [--format 2level|pae|4level]")
         va = parse_number(plain[0])
-        state = paging_state()
-        if "--cr3" in options:
-            state = state.with_cr3(parse_number(options["--cr3"]))
+        state = state_for(options)
         if state.format is not None and state.format.va_bits > 32:
             va &= (1 << 64) - 1
         gdb.write("\n".join(describe_walk(walk(state, va, read_phys_entry))) + "\n")
 
 
 class MapsCommand(Subcommand):
-    """The mapped ranges: pagoda maps [START END] [--cr3 CR3]
+    """The mapped ranges: pagoda maps [START END] [--cr3 CR3] [--format F]
 
 Every present leaf of the tables, merged into runs of adjacent pages with the same rights
 (write, user, execute: NX under PAE with EFER.NXE; global), as QEMU's `info mem` merges them
-(it keeps only user and write); with the physical range when the run is contiguous."""
+(it keeps only user and write); with the physical range when the run is contiguous. --cr3 and
+--format as for `pagoda walk`."""
     name = "maps"
 
     def act(self, argument):
-        plain, options = split_options(argument, ["--cr3"])
+        plain, options = split_options(argument, ["--cr3", "--format"])
         if len(plain) not in (0, 2):
-            raise PagodaError("usage: pagoda maps [START END] [--cr3 CR3]")
+            raise PagodaError("usage: pagoda maps [START END] [--cr3 CR3] [--format F]")
         state = state_for(options)
+        if not state.enabled:
+            raise PagodaError(state.summary())
         start, end = (parse_number(plain[0]), parse_number(plain[1])) if plain else (0, None)
+        if plain and state.format.va_bits == 48:  # canonical addresses -> the 48-bit space
+            start, end = start & ((1 << 48) - 1), end & ((1 << 48) - 1)
         runs = merge_runs(mappings(state, read_phys_table, start, end))
         gdb.write("\n".join(describe_runs(state, runs)) + "\n")
 

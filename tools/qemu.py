@@ -141,9 +141,9 @@ def build_dir_of(image):
     return candidate if os.path.exists(os.path.join(candidate, "kernel", "pagoda.elf")) else None
 
 
-def gdb_attach_command(port, serial_log, image):
+def gdb_attach_command(port, serial_log, image, firmware):
     """The one shell command that attaches gdb, with Pagoda's script, to this QEMU."""
-    attach = f"pagoda attach {GDB_HOST}:{port}"
+    attach = f"pagoda attach {GDB_HOST}:{port} --firmware {firmware}"
     build = build_dir_of(image)
     if build:
         attach += f" --build {shlex.quote(build)}"
@@ -244,7 +244,9 @@ def run(opts):
             print("qemu.py: QEMU is stopped before the firmware's first instruction; "
                   f"gdb stub on {GDB_HOST}:{opts.gdb}. Attach with:\n  " +
                   gdb_attach_command(opts.gdb, opts.serial_log or opts.gdb_serial_log,
-                                     opts.image), file=sys.stderr)
+                                     opts.image, opts.firmware), file=sys.stderr)
+            if not opts.serial_log:
+                print("qemu.py: serial console below; quit with Ctrl-A x", file=sys.stderr)
         cmd = build_command(opts, vars_copy)
         if opts.verbose:
             print("qemu.py: " + " ".join(cmd), file=sys.stderr)
@@ -314,7 +316,7 @@ def parse_args(argv):
 
 def main(argv=None):
     opts = parse_args(sys.argv[1:] if argv is None else argv)
-    if not opts.serial_log:
+    if not opts.serial_log and opts.gdb is None:
         print("qemu.py: serial console below; quit with Ctrl-A x", file=sys.stderr)
     result = run(opts)
     if result.timed_out:

@@ -218,6 +218,19 @@ def check_four_level(tap):
               [f"{r.start:x}-{r.end:x}" for r in runs])
 
 
+def check_other_format(tap):
+    m = pae_space()
+    two = cr_state("2level", 0x1020)
+    as_pae = two.with_format("pae")
+    w = pg.walk(as_pae, 0xC0000000, m.read_entry)
+    tap.check(as_pae.format is pg.PAE and as_pae.nxe and w.mapped and w.pa == 0x100000,
+              "--format pae reads the same CR3 as PAE tables (those vm_switch_paging will load)")
+    tap.check(as_pae.with_format("2level").format is pg.TWO_LEVEL and
+              two.with_format("4level").format is pg.FOUR_LEVEL and
+              pg.PagingState(0, 0, 0, 0).with_format("2level").enabled,
+              "--format turns on the format asked for, whatever CR0, CR4, EFER say")
+
+
 def check_paging_off(tap):
     s = pg.PagingState(pg.CR0_PE, 0, 0, 0)
     w = pg.walk(s, 0x100000, lambda a, n: 1 / 0)
@@ -445,6 +458,7 @@ def main(argv=None):
     check_two_level(tap)
     check_pae(tap)
     check_four_level(tap)
+    check_other_format(tap)
     check_paging_off(tap)
     check_listing(tap)
     check_text_helpers(tap)

@@ -79,8 +79,9 @@ def elf_entry(path):
     return struct.unpack_from("<I", header, 24)[0]
 
 
-def attach_line(port, build, serial_log):
-    return f"pagoda attach 127.0.0.1:{port} --build {build} --serial-log {serial_log}"
+def attach_line(case, port, build, serial_log):
+    return (f"pagoda attach 127.0.0.1:{port} --firmware {case['firmware']} --build {build} "
+            f"--serial-log {serial_log}")
 
 
 def section(lines, name, *cmds):
@@ -91,7 +92,7 @@ def section(lines, name, *cmds):
 def boot_session(case, port, build, serial_log):
     """First gdb: breakpoints from the first instruction on, to the kernel's halt; then it
     disconnects and QEMU stays stopped."""
-    lines = [attach_line(port, build, serial_log), "pagoda break _start"]
+    lines = [attach_line(case, port, build, serial_log), "pagoda break _start"]
     if case["paging"] == "pae":
         lines.append("pagoda break vm_switch_paging")
     lines += ["pagoda break kernel_stop", "continue"]
@@ -109,10 +110,10 @@ def boot_session(case, port, build, serial_log):
     return lines
 
 
-def table_session(port, build, serial_log, walks):
+def table_session(case, port, build, serial_log, walks):
     """Second gdb, on the halted kernel: the walks (known once the boot log is), the listing
     and QEMU's own view of the same tables."""
-    lines = [attach_line(port, build, serial_log)]
+    lines = [attach_line(case, port, build, serial_log)]
     section(lines, "walk-cr2", "pagoda walk $cr2")
     for expression in walks:
         section(lines, f"walk {expression}", f"pagoda walk {expression}")
@@ -241,7 +242,7 @@ def check_case(tap, name, case, args, workdir, serial_log):
         with open(serial_log, "rb") as f:
             serial = boot_test.clean_serial(f.read())
         regions = kernel_regions(serial)
-        _, table_output = run_gdb(gdb_binary, table_session(port, args.build_dir, serial_log,
+        _, table_output = run_gdb(gdb_binary, table_session(case, port, args.build_dir, serial_log,
                                                             region_walks(regions) + FIXED_WALKS),
                                   log_path)
     except subprocess.TimeoutExpired:

@@ -240,9 +240,9 @@ def check_qemu_command(tap):
     tap.check(qemu.parse_args(["disk.img", "--gdb"]).gdb == 0 and
               qemu.parse_args(["disk.img"]).gdb is None and 0 < qemu.free_port() < 65536,
               "qemu.py --gdb without a port: a free one is picked")
-    attach = qemu.gdb_attach_command(4321, "/tmp/x/serial.log", "disk.img")
+    attach = qemu.gdb_attach_command(4321, "/tmp/x/serial.log", "disk.img", "ia32")
     tap.check(attach.startswith("gdb -q -x ") and "pagoda_gdb.py -ex 'pagoda attach "
-              "127.0.0.1:4321 --serial-log /tmp/x/serial.log'" in attach,
+              "127.0.0.1:4321 --firmware ia32 --serial-log /tmp/x/serial.log'" in attach,
               "the attach command loads tools/pagoda_gdb.py and attaches to the port", [attach])
     for firmware, fw in qemu.FIRMWARE.items():
         present = all(os.path.exists(os.path.join(qemu.OVMF_DIR, fw[k])) for k in ("code", "vars"))
