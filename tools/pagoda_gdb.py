@@ -533,17 +533,20 @@ def describe_runs(state, runs):
 # QEMU's monitor text, parsed: `xp` dumps, `info registers`, `info tlb`, `info mem`.
 # ---------------------------------------------------------------------------------------------
 
+def matching_lines(pattern, text):
+    """The matches of PATTERN against each line of TEXT, in order; other lines are skipped."""
+    for line in text.splitlines():
+        m = pattern.match(line.strip())
+        if m:
+            yield m
+
+
 XP_LINE = re.compile(r"^([0-9a-fA-F]+):((?:\s+0x[0-9a-fA-F]+)+)\s*$")
 
 
 def parse_xp(text):
     """`xp /Nwx ADDR` or `/Ngx` output -> the values in order."""
-    values = []
-    for line in text.splitlines():
-        m = XP_LINE.match(line.strip())
-        if m:
-            values += [int(v, 16) for v in m.group(2).split()]
-    return values
+    return [int(v, 16) for m in matching_lines(XP_LINE, text) for v in m.group(2).split()]
 
 
 REGISTER_FIELD = re.compile(r"\b(CR0|CR2|CR3|CR4|EFER)=([0-9a-fA-F]+)")
@@ -566,12 +569,8 @@ TLB_FLAGS = "XGPDACTUW"  # QEMU's letters, in its order: NX G PS D A PCD PWT US 
 
 def parse_info_tlb(text):
     """`info tlb` -> [(va, pa, flags string)] (leaf entries only, flags of the leaf)."""
-    found = []
-    for line in text.splitlines():
-        m = TLB_LINE.match(line.strip())
-        if m:
-            found.append((int(m.group(1), 16), int(m.group(2), 16), m.group(3)))
-    return found
+    return [(int(m.group(1), 16), int(m.group(2), 16), m.group(3))
+            for m in matching_lines(TLB_LINE, text)]
 
 
 def tlb_flags(entry, large):
@@ -586,13 +585,8 @@ MEM_LINE = re.compile(r"^([0-9a-fA-F]+)-([0-9a-fA-F]+) ([0-9a-fA-F]+) ([u-])r([w
 
 def parse_info_mem(text):
     """`info mem` -> [(start, end, user, write)], end exclusive."""
-    found = []
-    for line in text.splitlines():
-        m = MEM_LINE.match(line.strip())
-        if m:
-            found.append((int(m.group(1), 16), int(m.group(2), 16), m.group(4) == "u",
-                          m.group(5) == "w"))
-    return found
+    return [(int(m.group(1), 16), int(m.group(2), 16), m.group(4) == "u", m.group(5) == "w")
+            for m in matching_lines(MEM_LINE, text)]
 
 
 # ---------------------------------------------------------------------------------------------
