@@ -103,6 +103,11 @@ EFI_STATUS esp_open(struct loader *ld)
                       console_status_text(status));
         return status;
     }
+    /* Where the firmware put this image: gdb relocates the loader's symbols by it
+       (tools/pagoda_gdb.py, command "pagoda loader"). */
+    console_print("loader: image base 0x%llx (%llu bytes)\n",
+                  (unsigned long long)(UINTN)image->ImageBase,
+                  (unsigned long long)image->ImageSize);
     esp_set_directory(ld, image->FilePath);
     status =
         ld->bs->HandleProtocol(image->DeviceHandle, &esp_file_system_guid, (void **)&file_system);

@@ -3,7 +3,10 @@
 
 Used three ways: by `tools/pagoda run` (serial in the terminal, a window when there is a display),
 by the qemu test suite (serial to a file, a timeout, stop as soon as a pattern shows up), and by
-hand. Exit status: QEMU's own, so 33 means the kernel's self-tests passed and 35 that they failed
+hand. With --gdb QEMU starts stopped, its gdb stub listening, and the one command that attaches
+gdb (with tools/pagoda_gdb.py) is printed first.
+
+Exit status: QEMU's own, so 33 means the kernel's self-tests passed and 35 that they failed
 (isa-debug-exit turns the value v written to port 0xf4 into status 2*v+1); 124 when the timeout
 hit; 0 when --stop-on matched (QEMU was stopped on purpose).
 """
@@ -12,6 +15,7 @@ import argparse
 import contextlib
 import os
 import re
+import shlex
 import shutil
 import socket
 import subprocess
@@ -44,7 +48,9 @@ DISKS = {
     "virtio": ["-device", "virtio-blk-pci,drive=d0"],
 }
 
+TOOLS_DIR = os.path.dirname(os.path.abspath(__file__))
 DEBUG_EXIT_PORT = "0xf4"
+GDB_HOST = "127.0.0.1"
 EXIT_TIMEOUT = 124
 POLL_SECONDS = 0.1
 
@@ -96,7 +102,10 @@ def build_command(opts, vars_copy):
     cmd = [qemu_binary(),
            "-machine", f"{fw['machine']},accel={accelerator(opts.accel)}", *fw["extra"],
            "-m", opts.memory,
-           "-no-reboot",  # a triple fault ends the run instead of booting again
+           # A triple fault ends the run instead of booting again; under gdb it pauses the
+           # machine instead, and gdb stops (SIGQUIT) at the instruction that faulted.
+           *(["-action", "reboot=shutdown,shutdown=pause"] if opts.gdb is not None
+             else ["-no-reboot"]),
            "-nic", "none",  # no network boot attempts after a failed disk boot
            "-device", f"isa-debug-exit,iobase={DEBUG_EXIT_PORT},iosize=0x04",
            "-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={code}",
@@ -112,11 +121,42 @@ def build_command(opts, vars_copy):
                 "-serial", "chardev:serial0"]
     elif opts.serial_log:
         cmd += ["-serial", f"file:{opts.serial_log}"]
+    elif getattr(opts, "gdb_serial_log", None):
+        # mon:stdio as below, plus a copy of the serial output for the gdb script (it reads the
+        # loader's image base there).
+        cmd += ["-chardev", f"stdio,id=serial0,mux=on,logfile={opts.gdb_serial_log}",
+                "-serial", "chardev:serial0", "-mon", "chardev=serial0"]
     else:
         cmd += ["-serial", "mon:stdio"]  # Ctrl-A x quits, Ctrl-A c toggles the monitor
     if opts.monitor:
         cmd += ["-monitor", f"unix:{opts.monitor},server,nowait"]
+    if opts.gdb is not None:
+        cmd += ["-S", "-gdb", f"tcp:{GDB_HOST}:{opts.gdb}"]  # stopped before the first instruction
     return cmd + list(opts.qemu_args)
+
+
+def free_port():
+    """A TCP port nothing listens on now (QEMU binds it a moment later)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((GDB_HOST, 0))
+        return s.getsockname()[1]
+
+
+def build_dir_of(image):
+    """The build directory an image came from (BUILD/tools/pagoda.img), if it looks like one."""
+    candidate = os.path.dirname(os.path.dirname(os.path.abspath(image)))
+    return candidate if os.path.exists(os.path.join(candidate, "kernel", "pagoda.elf")) else None
+
+
+def gdb_attach_command(port, serial_log, image, firmware):
+    """The one shell command that attaches gdb, with Pagoda's script, to this QEMU."""
+    attach = f"pagoda attach {GDB_HOST}:{port} --firmware {firmware}"
+    build = build_dir_of(image)
+    if build:
+        attach += f" --build {shlex.quote(build)}"
+    attach += f" --serial-log {shlex.quote(os.path.abspath(serial_log))}"
+    script = os.path.join(TOOLS_DIR, "pagoda_gdb.py")
+    return f"gdb -q -x {shlex.quote(script)} -ex {shlex.quote(attach)}"
 
 
 def monitor_command(path, command, wait=2.0):
@@ -200,6 +240,18 @@ def running(opts):
             shutil.copyfile(opts.firmware_vars or os.path.join(OVMF_DIR, fw["vars"]), vars_copy)
         if opts.serial_log:
             open(opts.serial_log, "wb").close()
+        opts.gdb_serial_log = None
+        if opts.gdb is not None:
+            if opts.gdb == 0:
+                opts.gdb = free_port()
+            if not opts.serial_log:
+                opts.gdb_serial_log = os.path.join(tmp, "serial.log")
+            print("qemu.py: QEMU is stopped before the firmware's first instruction; "
+                  f"gdb stub on {GDB_HOST}:{opts.gdb}. Attach with:\n  " +
+                  gdb_attach_command(opts.gdb, opts.serial_log or opts.gdb_serial_log,
+                                     opts.image, opts.firmware), file=sys.stderr)
+            if not opts.serial_log:
+                print("qemu.py: serial console below; quit with Ctrl-A x", file=sys.stderr)
         cmd = build_command(opts, vars_copy)
         if opts.verbose:
             print("qemu.py: " + " ".join(cmd), file=sys.stderr)
@@ -263,6 +315,9 @@ def parse_args(argv):
     p.add_argument("--vars-file", metavar="FILE",
                    help="keep the firmware variables in FILE (made from the template if missing) "
                         "so NV variables survive between runs")
+    p.add_argument("--gdb", type=int, nargs="?", const=0, metavar="PORT",
+                   help="start stopped with QEMU's gdb stub on PORT (default: a free port) and "
+                        "print the command that attaches gdb")
     p.add_argument("--verbose", "-v", action="store_true", help="print the QEMU command line")
     argv = list(argv)
     qemu_args = []
@@ -280,7 +335,7 @@ def parse_args(argv):
 
 def main(argv=None):
     opts = parse_args(sys.argv[1:] if argv is None else argv)
-    if not opts.serial_log:
+    if not opts.serial_log and opts.gdb is None:
         print("qemu.py: serial console below; quit with Ctrl-A x", file=sys.stderr)
     result = run(opts)
     if result.timed_out:

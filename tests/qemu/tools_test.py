@@ -6,7 +6,7 @@ the FAT is FAT32 by the specification's own cluster-count rule, the image is rep
 independent implementations read it back: mtools gets every file out byte for byte, fsck.fat
 finds nothing to fix, sgdisk verifies the table (those three are skipped when not installed).
 badelf.py: each variant changes exactly the field it names, on a small ELF built here.
-qemu.py: the command line for each firmware and disk (QEMU is not started).
+qemu.py: the command line for each firmware and disk, and with --gdb (QEMU is not started).
 """
 
 import os
@@ -226,6 +226,24 @@ def check_qemu_command(tap):
             if firmware == "ia32":
                 ok = ok and "smm=on" in line and "property=secure,value=on" in line
             tap.check(ok, f"qemu.py command line for {firmware} over {disk}", [line])
+    opts = qemu.parse_args(["disk.img", "--gdb", "4321"])
+    opts.gdb_serial_log = "/tmp/x/serial.log"
+    cmd = qemu.build_command(opts, "vars.fd")
+    line = " ".join(cmd)
+    tap.check("-S" in cmd and "-gdb tcp:127.0.0.1:4321" in line and
+              "-chardev stdio,id=serial0,mux=on,logfile=/tmp/x/serial.log" in line and
+              "-serial chardev:serial0" in line and "-mon chardev=serial0" in line and
+              "mon:stdio" not in line and "-action reboot=shutdown,shutdown=pause" in line and
+              "-no-reboot" not in cmd,
+              "qemu.py --gdb 4321: stopped, gdb stub, serial on the terminal and in a log, "
+              "a triple fault pauses", [line])
+    tap.check(qemu.parse_args(["disk.img", "--gdb"]).gdb == 0 and
+              qemu.parse_args(["disk.img"]).gdb is None and 0 < qemu.free_port() < 65536,
+              "qemu.py --gdb without a port: a free one is picked")
+    attach = qemu.gdb_attach_command(4321, "/tmp/x/serial.log", "disk.img", "ia32")
+    tap.check(attach.startswith("gdb -q -x ") and "pagoda_gdb.py -ex 'pagoda attach "
+              "127.0.0.1:4321 --firmware ia32 --serial-log /tmp/x/serial.log'" in attach,
+              "the attach command loads tools/pagoda_gdb.py and attaches to the port", [attach])
     for firmware, fw in qemu.FIRMWARE.items():
         present = all(os.path.exists(os.path.join(qemu.OVMF_DIR, fw[k])) for k in ("code", "vars"))
         tap.check(present, f"OVMF {firmware} firmware files present in {qemu.OVMF_DIR}")
