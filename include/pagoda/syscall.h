@@ -260,6 +260,18 @@ struct pagoda_walk {
 
 #define PAGODA_REGION_KERNEL 7 /* walk's region_kind: the kernel half, shared by every process */
 
+/* A region kind's name, as the kernel's reports and the programs that print regions say it. */
+static inline const char *pagoda_region_kind_name(uint32_t kind)
+{
+    static const char *const names[] = {
+        [PAGODA_REGION_CODE] = "code",          [PAGODA_REGION_RODATA] = "rodata",
+        [PAGODA_REGION_DATA] = "data",          [PAGODA_REGION_HEAP] = "heap",
+        [PAGODA_REGION_STACK] = "stack",        [PAGODA_REGION_GUARD] = "guard",
+        [PAGODA_REGION_KERNEL] = "kernel half",
+    };
+    return kind < sizeof(names) / sizeof(names[0]) && names[kind] ? names[kind] : "?";
+}
+
 /* tlbinfo: the paging layer's TLB work since boot, in the format the kernel runs. */
 struct pagoda_tlb_info {
     uint32_t format;         /* enum pagoda_vm_format */

@@ -67,22 +67,3 @@ int region_check_access(const struct region_list *list, uint32_t va, uint32_t le
     }
     return 0;
 }
-
-const char *region_kind_name(uint32_t kind)
-{
-    switch (kind) {
-    case PAGODA_REGION_CODE:
-        return "code";
-    case PAGODA_REGION_RODATA:
-        return "rodata";
-    case PAGODA_REGION_DATA:
-        return "data";
-    case PAGODA_REGION_HEAP:
-        return "heap";
-    case PAGODA_REGION_STACK:
-        return "stack";
-    case PAGODA_REGION_GUARD:
-        return "guard";
-    }
-    return "?";
-}

@@ -54,7 +54,4 @@ void region_remove(struct region_list *list, unsigned index);
  */
 int region_check_access(const struct region_list *list, uint32_t va, uint32_t len, uint32_t want);
 
-/* "code", "rodata", "data", "heap", "stack", "guard". */
-const char *region_kind_name(uint32_t kind);
-
 #endif

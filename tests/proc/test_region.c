@@ -318,7 +318,7 @@ static void expect_find(struct region_list *p, uint32_t va, int index, const cha
     const struct region *c = region_find_const(p, va);
     const struct region *want = index < 0 ? 0 : &p->item[index];
     TAP_CHECK(r == want && c == want, "region_find(0x%08x), %s: %s", va, why,
-              index < 0 ? "none" : region_kind_name(p->item[index].kind));
+              index < 0 ? "none" : pagoda_region_kind_name(p->item[index].kind));
 }
 
 static void test_find(void)
@@ -478,14 +478,14 @@ static void test_kinds(void)
     };
     for (unsigned i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
         struct region r = {.start = 0x400000, .end = 0x401000, .kind = kinds[i].kind};
-        TAP_CHECK(strcmp(region_kind_name(kinds[i].kind), kinds[i].name) == 0 &&
+        TAP_CHECK(strcmp(pagoda_region_kind_name(kinds[i].kind), kinds[i].name) == 0 &&
                       region_is_demand(&r) == kinds[i].demand,
                   "kind %u is \"%s\", %s", kinds[i].kind, kinds[i].name,
                   kinds[i].demand ? "filled on demand" : "not on demand");
     }
     struct region unknown = {.kind = 99};
-    TAP_CHECK(strcmp(region_kind_name(0), "?") == 0 && strcmp(region_kind_name(99), "?") == 0 &&
-                  !region_is_demand(&unknown),
+    TAP_CHECK(strcmp(pagoda_region_kind_name(0), "?") == 0 &&
+                  strcmp(pagoda_region_kind_name(99), "?") == 0 && !region_is_demand(&unknown),
               "kinds 0 and 99 are \"?\", not on demand");
 }
 

@@ -51,17 +51,6 @@ static const char *state_name(uint32_t state)
     return state < sizeof(names) / sizeof(names[0]) && names[state] ? names[state] : "?";
 }
 
-static const char *kind_name(uint32_t kind)
-{
-    static const char *const names[] = {
-        [PAGODA_REGION_CODE] = "code",          [PAGODA_REGION_RODATA] = "rodata",
-        [PAGODA_REGION_DATA] = "data",          [PAGODA_REGION_HEAP] = "heap",
-        [PAGODA_REGION_STACK] = "stack",        [PAGODA_REGION_GUARD] = "guard",
-        [PAGODA_REGION_KERNEL] = "kernel half",
-    };
-    return kind < sizeof(names) / sizeof(names[0]) && names[kind] ? names[kind] : "?";
-}
-
 static const char *level_name(uint32_t level)
 {
     return level == PAGODA_LEVEL_PDPT ? "PDPT" : level == PAGODA_LEVEL_PD ? "PD" : "PT";
@@ -196,8 +185,9 @@ static void cmd_vm(const struct sh_command *c)
         const struct pagoda_vm_region *r = &info.regions[i];
         char prot[4];
         prot_text(r->prot, prot);
-        printf("vm:   0x%08x 0x%08x   %-7s %s   %8u  %6u\n", r->start, r->end, kind_name(r->kind),
-               prot, (r->end - r->start) / PAGODA_PAGE_SIZE, r->resident_pages);
+        printf("vm:   0x%08x 0x%08x   %-7s %s   %8u  %6u\n", r->start, r->end,
+               pagoda_region_kind_name(r->kind), prot, (r->end - r->start) / PAGODA_PAGE_SIZE,
+               r->resident_pages);
     }
     print_tables(&info, "vm:   ");
     printf("vm:   resident user pages: %u (reserved and mapped are in 4 KiB pages)\n",
@@ -293,9 +283,9 @@ static void walk_region(const struct pagoda_walk *w)
     else if (w->end != PAGODA_WALK_MAPPED &&
              (w->region_kind == PAGODA_REGION_HEAP || w->region_kind == PAGODA_REGION_STACK))
         printf("walk:   region: %s %s, not touched yet: the first access maps a zeroed page\n",
-               kind_name(w->region_kind), prot);
+               pagoda_region_kind_name(w->region_kind), prot);
     else
-        printf("walk:   region: %s %s\n", kind_name(w->region_kind), prot);
+        printf("walk:   region: %s %s\n", pagoda_region_kind_name(w->region_kind), prot);
 }
 
 static void cmd_walk(const struct sh_command *c)

@@ -7,26 +7,6 @@
  */
 #include <user.h>
 
-static const char *kind_name(uint32_t kind)
-{
-    switch (kind) {
-    case PAGODA_REGION_CODE:
-        return "code";
-    case PAGODA_REGION_RODATA:
-        return "rodata";
-    case PAGODA_REGION_DATA:
-        return "data";
-    case PAGODA_REGION_HEAP:
-        return "heap";
-    case PAGODA_REGION_STACK:
-        return "stack";
-    case PAGODA_REGION_GUARD:
-        return "guard";
-    default:
-        return "?";
-    }
-}
-
 static const char *level_name(const struct pagoda_vm_info *info, uint32_t level)
 {
     static const char *const two_level[] = {"PD", "PT"};
@@ -60,7 +40,7 @@ int main(int argc, char **argv)
     for (uint32_t i = 0; i < regions; i++) {
         const struct pagoda_vm_region *r = &info.regions[i];
         printf("vm:   0x%08x 0x%08x %8u  %-7s %c%c%c  %u\n", r->start, r->end,
-               (r->end - r->start) / 1024, kind_name(r->kind),
+               (r->end - r->start) / 1024, pagoda_region_kind_name(r->kind),
                r->prot & PAGODA_PROT_READ ? 'r' : '-', r->prot & PAGODA_PROT_WRITE ? 'w' : '-',
                r->prot & PAGODA_PROT_EXEC ? 'x' : '-', r->resident_pages);
     }
