@@ -74,7 +74,8 @@ enum pagoda_syscall {
  *     -PAGODA_EINTR (a shell at its prompt prints a fresh one and lives on);
  *   - otherwise the foreground process is ended, as by kill(), with the wait status
  *     PAGODA_WAIT_STATUS(PAGODA_WAIT_KILLED, PAGODA_KILLED_BY_CTRL_C), unless it is the first
- *     process, which Ctrl-C never ends.
+ *     process, which Ctrl-C never ends: its next read fails with -PAGODA_EINTR instead (a shell
+ *     that had printed its prompt but not called read yet still prints a fresh one).
  */
 
 /* Console descriptors: the kernel's console (serial and screen) for output, its input for read. */

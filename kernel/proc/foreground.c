@@ -69,19 +69,23 @@ int foreground_read(struct task *self, char *buf, size_t len)
     return console_input_read(buf, len);
 }
 
-/* Ctrl-C: a reader's read fails, anyone else but the first process is ended. */
+/* Ctrl-C: a reader's read fails, anyone else but the first process is ended. The first process
+ * is never ended by it: when it is not reading yet (a shell between printing its prompt and
+ * calling read), its next read fails instead, since the line it was about to read is gone. */
 static void interrupt(struct task *t)
 {
     if (!alive(t))
         return;
-    if (t->state == TASK_BLOCKED && t->wants_input) {
-        t->read_interrupted = true;
-        sched_wake(t);
-    } else if (t != first) {
+    bool reading = t->state == TASK_BLOCKED && t->wants_input;
+    if (!reading && t != first) {
         t->killed = true;
         t->killed_by_ctrl_c = true;
         sched_wake(t);
+        return;
     }
+    t->read_interrupted = true;
+    if (reading)
+        sched_wake(t);
 }
 
 void foreground_input(void)
