@@ -229,10 +229,11 @@ CASES.update({
 
 # Processes: a program of the ramdisk is the first process; it prints its own TAP (usertests,
 # crashme) or a verdict line (isolation), and its exit status is the run's.
-def user(firmware, paging, init, memory="256M", tap=True, expect=(), timeout=None):
+def user(firmware, paging, init, memory="256M", tap=True, expect=(), absent=(), timeout=None):
     return {"kind": "user", "firmware": firmware, "memory": memory, "paging": paging,
             "config": [f"cmdline = mode=test paging={paging} init={init}"], "tap": tap,
-            "expect": list(expect), "timeout": timeout or USER_TIMEOUT[firmware]}
+            "expect": list(expect), "absent": list(absent),
+            "timeout": timeout or USER_TIMEOUT[firmware]}
 
 
 INIT_EXIT0 = (r"pagoda: init exited with status 0\n", "init exited with status 0")
@@ -251,6 +252,9 @@ STACKEXEC_NX = (r"pagoda: process \d+ \(stackexec\) killed: #PF .*instruction fe
                 "PAE: code copied to the stack is stopped by NX")
 STACKEXEC_RUNS = (r"isolation: stackexec \(pid \d+\) exited with status 0",
                   "two-level: code copied to the stack runs (no execute-disable bit)")
+NO_EXHAUST = (r"^# usertests: left out \(--except\): exhaust_memory$",
+              "usertests leaves out exhaust_memory, as --except asks")
+EXHAUST_RAN = (r"^(?:not )?ok \d+ - exhaust_memory:", "exhaust_memory did not run")
 CRASHME_RUNS = (r"^ok 1 - crashme: \d+ runs from seed \d+, each ended in an exit or a kill",
                 "crashme: every run ended in an exit or a kill")
 
@@ -263,7 +267,8 @@ CASES.update({
     # At 6 GiB the memory-exhaustion case maps 1.5 million pages one fault at a time: minutes
     # under TCG. It runs at this size in the matrix suite (tests/matrix).
     "user-x64-pae-6G": user("x64", "pae", "usertests --except exhaust_memory", memory="6G",
-                            expect=[USERTESTS_PAE, FRAMES_BACK, HIGH_USER_FRAMES]),
+                            expect=[USERTESTS_PAE, FRAMES_BACK, HIGH_USER_FRAMES, NO_EXHAUST],
+                            absent=[EXHAUST_RAN]),
     "isolation-x64-pae": user("x64", "pae", "isolation", tap=False,
                               expect=[ISOLATION_PASS, KILL_LINE, STACKEXEC_NX]),
     "isolation-x64-2level": user("x64", "2level", "isolation", tap=False,
@@ -281,7 +286,8 @@ MATRIX_CASES = {
     "user-x64-pae-6G-full": user("x64", "pae", "usertests", memory="6G", timeout=1800,
                                  expect=[USERTESTS_PAE, FRAMES_BACK, HIGH_USER_FRAMES]),
     "user-ia32-pae-6G": user("ia32", "pae", "usertests --except exhaust_memory", memory="6G",
-                             expect=[USERTESTS_PAE, FRAMES_BACK, HIGH_USER_FRAMES]),
+                             expect=[USERTESTS_PAE, FRAMES_BACK, HIGH_USER_FRAMES, NO_EXHAUST],
+                             absent=[EXHAUST_RAN]),
     "crashme-x64-pae-10000": user("x64", "pae", "crashme 10000 3", timeout=3000,
                                   expect=[CRASHME_RUNS]),
     "crashme-x64-2level-10000": user("x64", "2level", "crashme 10000 4", timeout=3000,
@@ -456,6 +462,9 @@ def run_user_case(tap, name, case, args, workdir, serial_log):
     for pattern, what in case["expect"] + [INIT_EXIT0]:
         tap.check(re.search(pattern, serial, re.M) is not None, what,
                   [f"expected /{pattern}/"] + tail(serial, 20))
+    for pattern, what in case["absent"]:
+        found = re.search(pattern, serial, re.M)
+        tap.check(found is None, what, [f"found /{pattern}/: {found.group(0)!r}"] if found else [])
     if case["tap"]:
         plan, seen, _ = relay_kernel_tap(tap, serial)
         tap.check(plan is not None and plan == seen and seen > 0,

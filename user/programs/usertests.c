@@ -1398,13 +1398,15 @@ int main(int argc, char **argv)
         chosen[count++] = c;
     }
     if (except) {
-        int excluded = count;
+        /* The named cases are marked first: chosen[] is then rewritten in place. */
+        int left_out[CASE_COUNT] = {0};
+        for (int j = 0; j < count; j++)
+            left_out[chosen[j] - cases] = 1;
         count = 0;
         for (int i = 0; i < CASE_COUNT; i++) {
-            int skip = 0;
-            for (int j = 0; j < excluded; j++)
-                skip |= chosen[j] == &cases[i];
-            if (!skip)
+            if (left_out[i])
+                printf("# usertests: left out (--except): %s\n", cases[i].name);
+            else
                 chosen[count++] = &cases[i];
         }
     } else if (count == 0) {
