@@ -292,8 +292,10 @@ MATRIX_CASES = {
                                   expect=[CRASHME_RUNS]),
     "crashme-x64-2level-10000": user("x64", "2level", "crashme 10000 4", timeout=3000,
                                      expect=[CRASHME_RUNS]),
-    "crashme-ia32-pae": user("ia32", "pae", "crashme 1000 5", expect=[CRASHME_RUNS]),
-    "crashme-ia32-2level": user("ia32", "2level", "crashme 1000 6", expect=[CRASHME_RUNS]),
+    "crashme-ia32-pae-10000": user("ia32", "pae", "crashme 10000 5", timeout=3000,
+                                   expect=[CRASHME_RUNS]),
+    "crashme-ia32-2level-10000": user("ia32", "2level", "crashme 10000 6", timeout=3000,
+                                      expect=[CRASHME_RUNS]),
 }
 ALL_CASES = {**CASES, **MATRIX_CASES}
 
