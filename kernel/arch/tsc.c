@@ -17,6 +17,7 @@
 
 struct attempt {
     enum tsc_calibration_status status;
+    bool high_at_once; /* the first read already saw the output high */
     uint64_t cycles;
     uint64_t uncertainty;
     uint32_t polls;
@@ -42,7 +43,15 @@ static struct attempt measure_once(uint32_t ticks)
             break;
         last_low = end_after;
     }
-    if (!high || a.polls == 1) {
+    if (!high) {
+        a.status = TSC_CAL_NO_PIT;
+        return a;
+    }
+    /* High at the first read: either no PIT answers (the port reads as all ones), or the vCPU
+     * lost more than the whole interval between starting the count and reading it (a busy host
+     * under QEMU). Only another attempt tells which. */
+    if (a.polls == 1) {
+        a.high_at_once = true;
         a.status = TSC_CAL_NO_PIT;
         return a;
     }
@@ -81,7 +90,8 @@ static void fail_with(struct tsc_calibration *result, const struct attempt *a)
     result->status = a->status;
     result->failure = a->status == TSC_CAL_NO_TSC
                           ? "the TSC did not advance"
-                          : "PIT channel 2 output never rose (or was high at once): no PIT?";
+                          : "PIT channel 2 output never rose, or was high at every first read: "
+                            "no PIT?";
 }
 
 static struct tsc_cpuid_regs read_cpuid(uint32_t leaf)
@@ -97,6 +107,7 @@ static struct tsc_calibration measure_on_pit(struct tsc_calibration result)
     result.status = TSC_CAL_NO_PIT;
     result.pit_ticks = ticks;
     struct attempt samples[TSC_CALIBRATION_SAMPLES], last = {.status = TSC_CAL_NO_PIT};
+    struct attempt disturbed = {.status = TSC_CAL_NO_PIT}; /* the last measured but unclean one */
     uint32_t clean = 0;
 
     uint8_t control = inb(PORT_SYSTEM_CONTROL);
@@ -104,23 +115,26 @@ static struct tsc_calibration measure_on_pit(struct tsc_calibration result)
     while (clean < TSC_CALIBRATION_SAMPLES && result.attempts < TSC_CALIBRATION_ATTEMPTS) {
         last = measure_once(ticks);
         result.attempts++;
-        if (last.status != TSC_CAL_OK)
-            break; /* no PIT or no TSC: retrying will not help */
+        if (last.status != TSC_CAL_OK && !last.high_at_once)
+            break; /* the output never rose, or the TSC stands still: retrying will not help */
         if (attempt_is_clean(&last))
             samples[clean++] = last;
+        else if (last.status == TSC_CAL_OK)
+            disturbed = last;
     }
     outb(PORT_SYSTEM_CONTROL, control);
 
-    if (last.status != TSC_CAL_OK) {
-        fail_with(&result, &last);
+    result.samples = clean;
+    bool hard_failure = last.status != TSC_CAL_OK && !last.high_at_once;
+    if (hard_failure || (clean == 0 && disturbed.status != TSC_CAL_OK)) {
+        fail_with(&result, &last); /* or not one attempt saw the output rise after the start */
         return result;
     }
-    result.samples = clean;
     if (clean == 0) {
-        /* Report the last (disturbed) attempt's rate, but do not trust it. */
-        result.cycles = last.cycles;
-        result.uncertainty = last.uncertainty;
-        result.hz = last.cycles * PIT_HZ / ticks;
+        /* Report the last disturbed attempt's rate, but do not trust it. */
+        result.cycles = disturbed.cycles;
+        result.uncertainty = disturbed.uncertainty;
+        result.hz = disturbed.cycles * PIT_HZ / ticks;
         result.status = TSC_CAL_NOISY;
         result.failure = "every attempt was disturbed by more than 1%";
         return result;

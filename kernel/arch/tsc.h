@@ -15,7 +15,7 @@
 enum tsc_calibration_status {
     TSC_CAL_OK,
     TSC_CAL_NOISY,  /* every attempt was disturbed (a busy host under QEMU, SMIs) */
-    TSC_CAL_NO_PIT, /* channel 2's output never rose, or was high at once */
+    TSC_CAL_NO_PIT, /* channel 2's output never rose, or was high at once in every attempt */
     TSC_CAL_NO_TSC, /* the TSC did not advance */
 };
 
