@@ -74,8 +74,9 @@ _start:
     movl $PHYS(kernel_bss_start), %edi
     movl $PHYS(kernel_bss_end), %ecx
     subl %edi, %ecx
+    shrl $2, %ecx /* linker.ld aligns both ends: whole 4-byte words */
     xorl %eax, %eax
-    rep stosb
+    rep stosl
 
     cmpl $ENTRY_BOOT_MAGIC, PHYS(entry_state) + ENTRY_STATE_MAGIC
     jne 2f
