@@ -206,6 +206,7 @@ void kernel_main(void)
     struct pagoda_boot_info *info = checked_boot_info();
     /* The kernel's copy of the block: it adds its own stamps to it. */
     info->tsc[PAGODA_PHASE_KERNEL_ENTRY] = entry_state_tsc();
+    bootlog_keep_loader_log(info); /* before the memory takeover reuses the loader's pages */
 
     struct cmdline_options options;
     cmdline_parse(info->cmdline ? phys_to_ptr(info->cmdline) : 0, &options);
@@ -223,6 +224,9 @@ void kernel_main(void)
     }
     quiet_local_apic();
     attach_framebuffer(&info->framebuffer);
+    /* The loader's log, the heading and the boot log are one burst: the screen is drawn once. */
+    console_hold_screen();
+    bootlog_loader_log();
     console_set_color(CONSOLE_HEADING);
     kprintf("Pagoda kernel (i686, higher half, %s paging, mode=%s)\n", vm_format_boot()->mode->name,
             cmdline_mode_name(options.mode));
@@ -237,6 +241,7 @@ void kernel_main(void)
                                         : tsc.hz,
     };
     print_boot_log(&ctx);
+    console_release_screen();
     info->tsc[PAGODA_PHASE_KERNEL_READY] = rdtsc();
     bootlog_phases(&ctx);
 

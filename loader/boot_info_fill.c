@@ -9,7 +9,7 @@
 #include "pg_string.h"
 
 _Static_assert(sizeof(struct pagoda_boot_info) <= PAGODA_PAGE_SIZE, "boot info must fit its page");
-_Static_assert(7 + PAGODA_MAX_MODULES + 1 <= PAGODA_MAX_RANGES, "every range must fit the list");
+_Static_assert(8 + PAGODA_MAX_MODULES + 1 <= PAGODA_MAX_RANGES, "every range must fit the list");
 
 static void boot_info_add_range(struct pagoda_boot_info *info, uint64_t base, uint64_t size,
                                 enum pagoda_range_kind kind)
@@ -36,6 +36,8 @@ static void boot_info_fill_ranges(struct loader *ld, struct pagoda_boot_info *in
     boot_info_add_range(info, (UINTN)ld->cmdline, (info->cmdline_size + page) / page * page,
                         PAGODA_RANGE_CMDLINE);
     boot_info_add_range(info, ld->stack, PAGODA_LOADER_STACK_SIZE, PAGODA_RANGE_STACK);
+    boot_info_add_range(info, (UINTN)ld->loader_log, PAGODA_LOADER_LOG_PAGES * page,
+                        PAGODA_RANGE_LOADER_LOG);
     boot_info_add_range(info, (UINTN)ld->trampoline, page, PAGODA_RANGE_TRAMPOLINE);
     boot_info_add_range(info, ld->staging, ld->staging_pages * page, PAGODA_RANGE_STAGING);
     for (unsigned i = 0; i < ld->module_count; i++)

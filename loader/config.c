@@ -260,6 +260,8 @@ static const char *config_apply_line(struct loader_config *config, struct config
     if (config_span_equals(key, "debug_occupy_kernel_range"))
         return config_apply_yes_no(&config->debug_occupy_kernel_range, "debug_occupy_kernel_range",
                                    value, what);
+    if (config_span_equals(key, "live_log"))
+        return config_apply_yes_no(&config->live_log, "live_log", value, what);
     if (config_span_equals(key, "menu_timeout"))
         return config_apply_seconds(&config->menu_timeout, "menu_timeout", value, what);
     if (config_span_equals(key, "default"))
@@ -285,6 +287,7 @@ void config_defaults(struct loader_config *config)
     config_copy(config->kernel, kernel);
     config->cmdline[0] = '\0';
     config->debug_occupy_kernel_range = 0;
+    config->live_log = 0;
     config->menu_timeout = 0;
     config->has_default_action = 0;
     config->default_action = MENU_ACTION_BOOT;

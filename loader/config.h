@@ -1,6 +1,7 @@
 /*
  * pagoda.cfg: one "key = value" per line, '#' starts a comment line, blank lines are ignored.
  * Keys: kernel (file next to the loader), cmdline (verbatim), debug_occupy_kernel_range (yes/no),
+ * live_log (yes/no: the loader's lines on the console as they come, not only in the kernel's log),
  * menu_timeout (seconds the boot menu waits, 0 = no menu), default (boot/test/compare: the
  * mode= word to append), paging (auto/2level/pae: the paging= word to append), resolution
  * (WIDTHxHEIGHT or auto: the graphics mode the loader asks the firmware for, see gop.c), protocol
@@ -47,6 +48,7 @@ struct loader_config {
     char kernel[CONFIG_KERNEL_NAME_MAX];
     char cmdline[CONFIG_CMDLINE_MAX];
     int debug_occupy_kernel_range;
+    int live_log; /* the loader's log on the console as it is printed, not only on failure */
     unsigned menu_timeout; /* seconds; 0: no menu */
     int has_default_action;
     enum menu_action default_action;

@@ -61,6 +61,8 @@ EFI_STATUS config_load(struct loader *ld)
         config_load_file(ld, file, path);
         file->Close(file);
     }
+    if (ld->config.live_log)
+        console_go_live();
     console_print("loader: kernel=%s cmdline=\"%s\" debug_occupy_kernel_range=%s protocol=%s\n",
                   ld->config.kernel, ld->config.cmdline,
                   ld->config.debug_occupy_kernel_range ? "yes" : "no",

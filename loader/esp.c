@@ -104,10 +104,10 @@ EFI_STATUS esp_open(struct loader *ld)
         return status;
     }
     /* Where the firmware put this image: gdb relocates the loader's symbols by it
-       (tools/pagoda_gdb.py, command "pagoda loader"). */
-    console_print("loader: image base 0x%llx (%llu bytes)\n",
-                  (unsigned long long)(UINTN)image->ImageBase,
-                  (unsigned long long)image->ImageSize);
+       (tools/pagoda_gdb.py, command "pagoda loader"), while the loader runs: shown at once. */
+    console_print_shown("loader: image base 0x%llx (%llu bytes)\n",
+                        (unsigned long long)(UINTN)image->ImageBase,
+                        (unsigned long long)image->ImageSize);
     esp_set_directory(ld, image->FilePath);
     status =
         ld->bs->HandleProtocol(image->DeviceHandle, &esp_file_system_guid, (void **)&file_system);

@@ -126,8 +126,13 @@ EFI_STATUS handoff_exit_boot_services(struct loader *ld)
     UINTN size = 0, key = 0, descriptor_size = 0;
     UINT32 descriptor_version = 0;
 
+    /* A Multiboot kernel gets no log: it is shown here, while the firmware can still show it. */
+    if (loader_is_multiboot(ld))
+        console_go_live();
     console_print("loader: exiting boot services, jumping to kernel at 0x%08x\n",
                   ld->elf.entry_physical);
+    if (ld->loader_log != NULL)
+        console_copy_log(ld->loader_log, PAGODA_LOADER_LOG_PAGES * PAGODA_PAGE_SIZE);
     /* Only GetMemoryMap and ExitBootServices from here: anything else may change the map key. */
     for (int attempt = 0; attempt < HANDOFF_EBS_ATTEMPTS; attempt++) {
         size = ld->memory_map_capacity;
@@ -141,6 +146,7 @@ EFI_STATUS handoff_exit_boot_services(struct loader *ld)
     }
     if (EFI_ERROR(status)) {
         /* The firmware may be half shut down: this message is a best effort. */
+        console_go_live();
         console_print("pagoda: ExitBootServices failed: %s\n", console_status_text(status));
         return status;
     }

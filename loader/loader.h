@@ -87,6 +87,7 @@ struct loader {
     struct pagoda_boot_info *boot_info;
     struct pagoda_modules *modules_block; /* NULL when there are no modules */
     char *cmdline;
+    struct pagoda_loader_log *loader_log; /* Pagoda's protocol: the log's copy for the kernel */
     uint8_t *multiboot_info;
     UINTN multiboot_info_capacity;
     struct mb_info_input multiboot_input;

@@ -74,7 +74,8 @@ static EFI_STATUS low_memory_allocate_map_buffer(struct loader *ld)
     return low_memory_allocate_bytes(ld, EfiLoaderData, size, &ld->memory_map);
 }
 
-/* Pagoda's boot info, its command line and modules block (Multiboot's are made later). */
+/* Pagoda's boot info, its command line, the log's page and the modules block (Multiboot's are
+ * made later). */
 static EFI_STATUS low_memory_allocate_pagoda(struct loader *ld)
 {
     size_t cmdline_length = strlen(ld->config.cmdline);
@@ -85,6 +86,10 @@ static EFI_STATUS low_memory_allocate_pagoda(struct loader *ld)
     if (!EFI_ERROR(status))
         status =
             low_memory_allocate_bytes(ld, EfiLoaderData, cmdline_length + 1, (void **)&ld->cmdline);
+    if (!EFI_ERROR(status))
+        status =
+            low_memory_allocate_bytes(ld, EfiLoaderData, PAGODA_LOADER_LOG_PAGES * PAGODA_PAGE_SIZE,
+                                      (void **)&ld->loader_log);
     if (!EFI_ERROR(status) && ld->module_count > 0)
         status = low_memory_allocate_bytes(ld, EfiLoaderData, sizeof(struct pagoda_modules),
                                            (void **)&ld->modules_block);

@@ -20,6 +20,7 @@ static struct loader loader_state;
 
 static EFI_STATUS loader_fail(struct loader *ld, const char *step, EFI_STATUS status)
 {
+    console_go_live(); /* the lines that led here, then the failure */
     console_print("pagoda: %s failed (%s), returning to the firmware\n", step,
                   console_status_text(status));
     ledger_free_all(&ld->ledger);
@@ -65,8 +66,8 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_tab
     tsc_stamp(ld, PAGODA_PHASE_LOADER_ENTRY);
     /* Without this the firmware resets the machine 5 minutes after starting us. */
     ld->bs->SetWatchdogTimer(0, 0, 0, NULL);
-    console_init(system_table->ConOut);
-    console_print("\nPagoda loader %s v%s\n", LOADER_ARCH_NAME, LOADER_VERSION);
+    console_init(system_table->ConOut, 0);
+    console_print_shown("\nPagoda loader %s v%s\n", LOADER_ARCH_NAME, LOADER_VERSION);
     tsc_measure(ld);
     secure_boot_detect(ld);
 

@@ -190,6 +190,8 @@ void menu_choose(struct loader *ld)
 
     if (config->menu_timeout > 0) {
         struct menu_screen screen = {ld->st->ConOut, ld->st->ConIn, ld->bs};
+        /* A person is at the screen now: the lines so far, the menu and the rest go on it. */
+        console_go_live();
         int remembered = menu_load_remembered(ld, &choice);
         int chosen = menu_interact(&screen, &choice, config->menu_timeout);
 

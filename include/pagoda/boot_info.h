@@ -57,6 +57,26 @@ enum pagoda_range_kind {
     PAGODA_RANGE_TRAMPOLINE = 6, /* mode-switch code; dead once the kernel runs */
     PAGODA_RANGE_STAGING = 7,    /* kernel file copy; dead once the kernel runs */
     PAGODA_RANGE_MODULE = 8,     /* a module file, or the struct pagoda_modules block */
+    PAGODA_RANGE_LOADER_LOG = 9, /* struct pagoda_loader_log: what the loader printed */
+};
+
+/*
+ * The loader's log: every line it printed, in order, as ASCII with "\n" line ends. The loader
+ * shows only its banner on the firmware console while it works (each character costs a
+ * firmware text render and a serial write) and hands the rest over here, for the kernel to
+ * print in its own boot log; on a failure, or with `live_log = yes` in pagoda.cfg, it shows
+ * everything on the console itself. text[] holds size bytes, no NUL; bytes that did not fit
+ * are counted in dropped.
+ */
+#define PAGODA_LOADER_LOG_MAGIC 0x474C4750u /* "PGLG" */
+#define PAGODA_LOADER_LOG_PAGES 4u
+
+struct pagoda_loader_log {
+    uint32_t magic;   /* PAGODA_LOADER_LOG_MAGIC */
+    uint32_t size;    /* bytes of text[] in use */
+    uint32_t dropped; /* bytes printed after text[] was full */
+    uint32_t pad;
+    char text[];
 };
 
 struct pagoda_range {
@@ -163,6 +183,7 @@ _Static_assert(sizeof(struct pagoda_boot_info) == 288 + 24 * PAGODA_MAX_RANGES,
                "boot info size changed: bump PAGODA_BOOT_INFO_VERSION");
 _Static_assert(sizeof(struct pagoda_module) == 208, "module entry size changed");
 PAGODA_ASSERT_OFFSET(struct pagoda_modules, module, 16);
+PAGODA_ASSERT_OFFSET(struct pagoda_loader_log, text, 16);
 _Static_assert(sizeof(struct pagoda_modules) == 16 + 208 * PAGODA_MAX_MODULES,
                "modules block size changed: bump PAGODA_MODULES_VERSION");
 

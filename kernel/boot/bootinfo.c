@@ -137,7 +137,7 @@ static bool check_ranges(struct check *c, const struct pagoda_boot_info *info)
                     PAGODA_MAX_RANGES);
     for (uint32_t i = 0; i < info->range_count; i++) {
         const struct pagoda_range *r = &info->ranges[i];
-        if (r->kind < PAGODA_RANGE_KERNEL || r->kind > PAGODA_RANGE_MODULE)
+        if (r->kind < PAGODA_RANGE_KERNEL || r->kind > PAGODA_RANGE_LOADER_LOG)
             return fail(c, "ranges: entry %u has unknown kind %u", i, r->kind);
         if (r->size == 0 || r->size > UINT64_MAX - r->base)
             return fail(c, "ranges: entry %u (%s) 0x%llx + 0x%llx is empty or wraps", i,
@@ -192,6 +192,7 @@ const char *bootinfo_range_name(uint32_t kind)
         [PAGODA_RANGE_MEMORY_MAP] = "memory map",  [PAGODA_RANGE_CMDLINE] = "command line",
         [PAGODA_RANGE_STACK] = "entry stack",      [PAGODA_RANGE_TRAMPOLINE] = "trampoline",
         [PAGODA_RANGE_STAGING] = "kernel staging", [PAGODA_RANGE_MODULE] = "module",
+        [PAGODA_RANGE_LOADER_LOG] = "loader log",
     };
     if (kind >= sizeof(names) / sizeof(names[0]) || !names[kind])
         return "unknown";

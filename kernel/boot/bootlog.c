@@ -8,6 +8,7 @@
 #include "../console/fb.h"
 #include "bootinfo.h"
 #include "fmt.h"
+#include "loader_log.h"
 #include "rawmap.h"
 #include "phase.h"
 #include "phys.h"
@@ -19,6 +20,29 @@
 static const char *yes_no(bool value)
 {
     return value ? "yes" : "no";
+}
+
+static char loader_log_text[LOADER_LOG_BYTES];
+static struct loader_log_view loader_log;
+
+void bootlog_keep_loader_log(const struct pagoda_boot_info *info)
+{
+    loader_log = loader_log_read(info, loader_log_text, sizeof(loader_log_text));
+}
+
+void bootlog_loader_log(void)
+{
+    if (!loader_log.text) {
+        kprintf("pagoda kernel: no loader log: %s\n", loader_log.why ? loader_log.why : "not read");
+        return;
+    }
+    console_write(loader_log.text, loader_log.size);
+    if (loader_log.size > 0 && loader_log.text[loader_log.size - 1] != '\n')
+        kprintf("\n");
+    if (loader_log.dropped)
+        kprintf("loader: (%u more bytes of log did not fit in its %u-byte block)\n",
+                loader_log.dropped,
+                (unsigned)(LOADER_LOG_BYTES - sizeof(struct pagoda_loader_log)));
 }
 
 void bootlog_cleared_features(uint32_t mask)

@@ -16,6 +16,10 @@ struct bootlog_context {
 };
 
 /* "pagoda: clearcpuid=: treating PAE NX as absent" when the command line hid CPU features. */
+/* The loader's log (loader_log.h): copied out of the loader's pages while they are still the
+ * loader's, printed first in the boot log, as the loader's lines. */
+void bootlog_keep_loader_log(const struct pagoda_boot_info *info);
+void bootlog_loader_log(void);
 void bootlog_cleared_features(uint32_t cpu_features);
 void bootlog_firmware(const struct bootlog_context *ctx);
 void bootlog_cpu(void);

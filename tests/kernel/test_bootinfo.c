@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "boot/bootinfo.h"
+#include "boot/loader_log.h"
 #include "boot/rawmap.h"
 #include "bootinfo_fixture.h"
 #include "tap.h"
@@ -211,6 +212,68 @@ static void test_overlap_and_cover(void)
     TAP_CHECK(rawmap_desc_end(&wrap) == UINT64_MAX, "descriptor end saturates instead of wrapping");
 }
 
+/* A loader-log range over a host buffer: 4 pages, header then text. */
+static _Alignas(16) unsigned char log_pages[LOADER_LOG_BYTES];
+static char log_copy[LOADER_LOG_BYTES];
+
+static struct pagoda_loader_log *log_fixture(struct fixture *f, const char *text)
+{
+    fixture_init(f);
+    memset(log_pages, 0xAA, sizeof(log_pages));
+    struct pagoda_loader_log *log = (struct pagoda_loader_log *)log_pages;
+    log->magic = PAGODA_LOADER_LOG_MAGIC;
+    log->size = (uint32_t)strlen(text);
+    log->dropped = 0;
+    memcpy(log->text, text, log->size);
+    f->info.ranges[f->info.range_count++] = (struct pagoda_range){
+        .base = (uintptr_t)log_pages, .size = sizeof(log_pages), .kind = PAGODA_RANGE_LOADER_LOG};
+    return log;
+}
+
+static void test_loader_log(void)
+{
+    struct fixture f;
+    const char *text = "\nPagoda loader x64 v0.1.0\nloader: a line\n";
+    log_fixture(&f, text);
+    TAP_CHECK(check(&f), "a loader-log range is a known range kind");
+    struct loader_log_view v = loader_log_read(&f.info, log_copy, sizeof(log_copy));
+    TAP_CHECK(v.text == log_copy && v.size == strlen(text) && !memcmp(v.text, text, v.size),
+              "the loader's log is read whole, as written");
+    TAP_CHECK(!strcmp(bootinfo_range_name(PAGODA_RANGE_LOADER_LOG), "loader log"),
+              "its range is named \"loader log\"");
+
+    struct pagoda_loader_log *log = log_fixture(&f, text);
+    log->dropped = 123;
+    v = loader_log_read(&f.info, log_copy, sizeof(log_copy));
+    TAP_CHECK(v.text && v.dropped == 123, "the bytes that did not fit are passed on");
+
+    /* The largest text that fits its range, and one byte more. */
+    log = log_fixture(&f, "");
+    log->size = (uint32_t)(LOADER_LOG_BYTES - sizeof(*log));
+    v = loader_log_read(&f.info, log_copy, sizeof(log_copy));
+    TAP_CHECK(v.text && v.size == LOADER_LOG_BYTES - sizeof(*log), "a full block is read");
+    log->size++;
+    v = loader_log_read(&f.info, log_copy, sizeof(log_copy));
+    TAP_CHECK(!v.text && strstr(v.why, "runs past"), "a size past the range is refused (%s)",
+              v.why ? v.why : "");
+    log = log_fixture(&f, text);
+    v = loader_log_read(&f.info, log_copy, 8);
+    TAP_CHECK(!v.text && strstr(v.why, "runs past"), "a size past the kernel's copy is refused");
+
+    log = log_fixture(&f, text);
+    log->magic ^= 1;
+    v = loader_log_read(&f.info, log_copy, sizeof(log_copy));
+    TAP_CHECK(!v.text && strstr(v.why, "magic"), "a wrong magic is refused (%s)",
+              v.why ? v.why : "");
+    log_fixture(&f, text);
+    f.info.ranges[f.info.range_count - 1].size = 8;
+    v = loader_log_read(&f.info, log_copy, sizeof(log_copy));
+    TAP_CHECK(!v.text && strstr(v.why, "header"), "a range smaller than the header is refused");
+    fixture_init(&f);
+    v = loader_log_read(&f.info, log_copy, sizeof(log_copy));
+    TAP_CHECK(!v.text && strstr(v.why, "no log"), "no range: no log, said so");
+}
+
 int main(void)
 {
     test_valid();
@@ -219,5 +282,6 @@ int main(void)
     test_other_errors();
     test_rawmap();
     test_overlap_and_cover();
+    test_loader_log();
     return tap_done();
 }

@@ -82,7 +82,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
     unsigned failures = 0;
 
     st->BootServices->SetWatchdogTimer(0, 0, 0, NULL);
-    console_init(st->ConOut);
+    console_init(st->ConOut, 1);
     console_print("\nenroll: SetupMode=%u before\n", enroll_read_byte(st, L"SetupMode"));
     status = enroll_open_root(image, st->BootServices, &root);
     if (EFI_ERROR(status)) {
