@@ -68,10 +68,10 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image_handle, EFI_SYSTEM_TABLE *system_tab
     ld->bs->SetWatchdogTimer(0, 0, 0, NULL);
     console_init(system_table->ConOut, 0);
     console_print_shown("\nPagoda loader %s v%s\n", LOADER_ARCH_NAME, LOADER_VERSION);
+    /* First after the banner: it shows the image base at once, for a debugger. */
+    LOADER_STEP(ld, "opening the boot volume", esp_open(ld));
     tsc_measure(ld);
     secure_boot_detect(ld);
-
-    LOADER_STEP(ld, "opening the boot volume", esp_open(ld));
     LOADER_STEP(ld, "reading the configuration", config_load(ld));
     tsc_stamp(ld, PAGODA_PHASE_CONFIG_READ);
     LOADER_STEP(ld, "reading the kernel", kernel_read(ld));

@@ -11,6 +11,7 @@
 #include "../arch/cpu.h"
 #include "../arch/pte_bits.h"
 #include "../arch/x86.h"
+#include "../mem/heap.h"
 #include "compare_record.h"
 #include "pagoda/page.h"
 #include "pg_string.h"
@@ -37,7 +38,9 @@ struct series {
 
 static struct series series[MAX_SERIES];
 static unsigned series_count;
-static uint32_t sample_pool[SAMPLE_POOL];
+/* From the heap, not .bss: 640 KiB that every boot would otherwise zero twice (the loader's
+ * trampoline and the kernel's entry) for the one mode that uses it. */
+static uint32_t *sample_pool;
 static uint32_t scratch[COMPARE_SAMPLES * 2];
 static uint32_t pool_used;
 static unsigned rounds_per_mode;
@@ -77,7 +80,7 @@ static struct series *series_for(const char *metric, enum compare_mode mode, con
             return s;
     }
     uint32_t capacity = COMPARE_SAMPLES * rounds_per_mode;
-    if (series_count == MAX_SERIES || pool_used + capacity > SAMPLE_POOL)
+    if (!sample_pool || series_count == MAX_SERIES || pool_used + capacity > SAMPLE_POOL)
         return 0;
     struct series *s = &series[series_count++];
     *s = (struct series){metric, mode, page, n, unit, sample_pool + pool_used, 0, capacity};
@@ -125,6 +128,13 @@ void compare_time_setup(void)
 {
     use_lfence = (cpu.features_edx & COMPARE_CPUID_1_EDX_SSE2) != 0;
     rounds_per_mode = compare_short ? 1 : 2;
+    if (!sample_pool)
+        sample_pool = kmalloc(SAMPLE_POOL * sizeof(*sample_pool));
+    if (!sample_pool) {
+        compare_info("timings", "none: no room in the kernel heap for %u KiB of samples",
+                     (unsigned)(SAMPLE_POOL * sizeof(*sample_pool) / 1024));
+        return;
+    }
     /* The median empty bracket: the minimum can be a lucky tick of a coarse (emulated) TSC. */
     for (unsigned i = 0; i < COMPARE_SAMPLES; i++) {
         uint64_t t0 = tsc_read();
