@@ -48,8 +48,12 @@ struct loader_log_view loader_log_read(const struct pagoda_boot_info *info, char
         v.why = "its block does not start with the log's magic";
         return v;
     }
-    if (header.size > r->size - sizeof(header) || header.size > capacity) {
+    if (header.size > r->size - sizeof(header)) {
         v.why = "its size runs past its range";
+        return v;
+    }
+    if (header.size > capacity) {
+        v.why = "its size runs past the kernel's copy";
         return v;
     }
     copy_from_phys(copy, r->base + sizeof(header), header.size);
