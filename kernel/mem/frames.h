@@ -36,7 +36,7 @@
 
 #include "memmap.h"
 
-#define FRAMES_NONE        UINT64_MAX /* "no frame": returned when a request cannot be met */
+#define FRAMES_NONE UINT64_MAX /* "no frame": returned when a request cannot be met */
 
 /* First frame of the high zone: 4 GiB. */
 #define FRAMES_LOW_LIMIT_PFN (1ull << (32 - PAGODA_PAGE_SHIFT))

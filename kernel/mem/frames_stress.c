@@ -67,8 +67,8 @@ static bool frames_stress_took(struct frames_stress_state *st, uint64_t phys, ui
     }
     if ((phys & (((uint64_t)align << PAGODA_PAGE_SHIFT) - 1)) != 0)
         return frames_stress_fail(st, "misaligned answer", phys);
-    if (where == FRAMES_BELOW_4G && phys + ((uint64_t)count << PAGODA_PAGE_SHIFT) >
-                                        (FRAMES_LOW_LIMIT_PFN << PAGODA_PAGE_SHIFT))
+    if (where == FRAMES_BELOW_4G &&
+        phys + ((uint64_t)count << PAGODA_PAGE_SHIFT) > (FRAMES_LOW_LIMIT_PFN << PAGODA_PAGE_SHIFT))
         return frames_stress_fail(st, "below-4G request answered above 4 GiB", phys);
     if (!frames_stress_in_map(st->map, phys, count))
         return frames_stress_fail(st, "handed out memory that is not allocatable RAM", phys);

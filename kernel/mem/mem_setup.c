@@ -1,7 +1,6 @@
 #include "mem_setup.h"
 #include "pagoda/page.h"
 
-
 /* Highest page-aligned base for bytes inside a usable entry ending at or below limit. */
 static bool mem_setup_place(const struct memmap *map, size_t bytes, uint64_t limit, uint64_t *base)
 {

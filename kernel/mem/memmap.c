@@ -12,7 +12,7 @@
 
 #include "pagoda/efi_memory.h"
 
-#define MEMMAP_NO_KIND   (-1)
+#define MEMMAP_NO_KIND (-1)
 
 /* One input range after classification and rounding; empty (start >= end) means "ignore". */
 struct memmap_span {

@@ -44,7 +44,6 @@
 
 #include "pagoda/boot_info.h"
 
-
 /* Smallest descriptor stride the UEFI spec allows: sizeof(EFI_MEMORY_DESCRIPTOR). */
 #define MEMMAP_MIN_DESCRIPTOR_SIZE 40u
 

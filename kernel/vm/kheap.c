@@ -30,7 +30,8 @@ static bool back(void *ctx, uintptr_t va, uint32_t pages)
     for (uint32_t i = 0; i < pages; i++) {
         uint32_t page = (uint32_t)va + i * PAGODA_PAGE_SIZE;
         uint64_t frame = frames_alloc(vm_env_frames(), vm_kernel_populate_where());
-        if (frame != FRAMES_NONE && vm_kernel_populate(page, frame, PAGODA_PAGE_SIZE) == PAGING_OK) {
+        if (frame != FRAMES_NONE &&
+            vm_kernel_populate(page, frame, PAGODA_PAGE_SIZE) == PAGING_OK) {
             /* Zeroed: no stale data of whoever had the frame before. */
             memset((void *)(uintptr_t)page, 0, PAGODA_PAGE_SIZE);
             continue;

@@ -1,7 +1,7 @@
 /*
  * Every built user program, read back as the kernel will read it: the shared ELF check
- * (lib/elf_check.c with elf_rules_user, the same code the kernel runs on it) must accept it, and its
- * segments must follow the user rules of include/pagoda/user_layout.h: inside the user half
+ * (lib/elf_check.c with elf_rules_user, the same code the kernel runs on it) must accept it, and
+ * its segments must follow the user rules of include/pagoda/user_layout.h: inside the user half
  * from PAGODA_USER_IMAGE_START, below the stack's guard gap, page-aligned, never both writable
  * and executable, the entry in code.
  *

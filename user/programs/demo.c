@@ -26,8 +26,7 @@ static const struct {
 
 int main(void)
 {
-    printf("demo: process %d: starting %d programs, then exiting\n", getpid(),
-           PROGRAM_COUNT);
+    printf("demo: process %d: starting %d programs, then exiting\n", getpid(), PROGRAM_COUNT);
     struct child children[PROGRAM_COUNT];
     int started = 0;
     for (; started < PROGRAM_COUNT; started++) {
