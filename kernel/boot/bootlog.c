@@ -129,19 +129,19 @@ static void attribute_text(uint64_t attribute, char *buf, size_t size)
     }
 }
 
-static void print_memory_runs(const struct rawmap *view)
+static void print_memory_runs(const struct rawmap *view, enum rawmap_join join)
 {
     char size_text[SIZE_TEXT], attr_text[24];
     console_set_color(CONSOLE_DIM);
-    kprintf("  %-10s %-18s %-18s %9s %10s  %s\n", "type", "start", "end (exclusive)", "pages",
+    kprintf("  %-15s %-18s %-18s %9s %10s  %s\n", "type", "start", "end (exclusive)", "pages",
             "size", "attributes (merged runs)");
     console_set_color(CONSOLE_NORMAL);
     struct rawmap_run run;
     for (size_t i = 0; i < view->count;) {
-        i = rawmap_next_run(view, i, &run);
+        i = rawmap_next_run(view, i, join, &run);
         attribute_text(run.attribute, attr_text, sizeof(attr_text));
         units_format_size(run.pages * PAGODA_PAGE_SIZE, size_text, sizeof(size_text));
-        kprintf("  %-10s 0x%016llx 0x%016llx %9llu %10s  %s", pagoda_efi_memory_type_name(run.type),
+        kprintf("  %-15s 0x%016llx 0x%016llx %9llu %10s  %s", rawmap_run_type_name(&run),
                 (unsigned long long)run.start,
                 (unsigned long long)(run.start + run.pages * PAGODA_PAGE_SIZE),
                 (unsigned long long)run.pages, size_text, attr_text);
@@ -177,14 +177,21 @@ static void print_memory_totals(const struct rawmap *view)
             (unsigned long long)totals.highest_end);
 }
 
+/* Every byte of the boot log costs a port write (about 87 us at 115200 baud on a real UART): the
+ * map's table is grouped by use unless memmap=full asks for every run of one type. */
 void bootlog_memory_map(const struct bootlog_context *ctx)
 {
     struct rawmap view = rawmap_of(ctx->info);
+    bool full = ctx->options->memmap_full;
     kheading("Memory map");
-    kprintf("  %u raw descriptors of %u bytes (descriptor version %u), %u runs after merging\n",
-            (unsigned)view.count, view.stride, ctx->info->descriptor_version,
-            (unsigned)rawmap_run_count(&view));
-    print_memory_runs(&view);
+    size_t by_type = rawmap_run_count(&view, RAWMAP_JOIN_TYPE);
+    kprintf("  %u raw descriptors of %u bytes (descriptor version %u), %u runs of one type\n",
+            (unsigned)view.count, view.stride, ctx->info->descriptor_version, (unsigned)by_type);
+    if (!full)
+        kprintf("  below: %u runs, boot-services and loader code joined with their data "
+                "(memmap=full: all %u)\n",
+                (unsigned)rawmap_run_count(&view, RAWMAP_JOIN_USE), (unsigned)by_type);
+    print_memory_runs(&view, full ? RAWMAP_JOIN_TYPE : RAWMAP_JOIN_USE);
     print_memory_totals(&view);
 }
 
@@ -255,6 +262,8 @@ void bootlog_cmdline(const struct bootlog_context *ctx)
             cmdline_paging_name(ctx->options->paging));
     if (ctx->options->crash != KERNEL_CRASH_NONE)
         kprintf(" crash=%s", cmdline_crash_name(ctx->options->crash));
+    if (ctx->options->memmap_full)
+        kprintf(" memmap=full");
     kprintf("\n");
     for (unsigned i = 0; i < ctx->options->problem_count && i < CMDLINE_MAX_PROBLEMS; i++) {
         console_set_color(CONSOLE_WARN);

@@ -102,6 +102,11 @@ static void apply_token(struct cmdline_options *options, struct token t)
             options->compare_short = token_equals(value, "short");
         else
             note_problem(options, "compare must be short or full:", t);
+    } else if (token_equals(key, "memmap")) {
+        if (token_equals(value, "full") || token_equals(value, "grouped"))
+            options->memmap_full = token_equals(value, "full");
+        else
+            note_problem(options, "memmap must be grouped or full:", t);
     } else if (token_equals(key, "crash")) {
         unsigned i = 0;
         while (i < CRASH_COUNT && !token_equals(value, crash_names[i]))

@@ -39,6 +39,7 @@ struct cmdline_options {
     enum vm_paging_choice paging; /* paging=auto|2level|pae */
     uint32_t clear_cpuid;         /* clearcpuid=pae,nx,pge,pat: CPU_FEATURE_* */
     bool compare_short;           /* compare=short: fewer sizes and rounds (the qemu test) */
+    bool memmap_full; /* memmap=full: the boot log lists every run of one type (default grouped) */
     /* init=PROG: init_argv[0] is PROG, then its arguments; init_argc 0 when not given. The
      * pointers point into init_line, so the struct must not be copied. */
     uint32_t init_argc;

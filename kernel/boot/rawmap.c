@@ -31,7 +31,23 @@ uint64_t rawmap_desc_end(const struct pagoda_efi_memory_descriptor *d)
     return d->physical_start + bytes;
 }
 
-size_t rawmap_next_run(const struct rawmap *view, size_t i, struct rawmap_run *run)
+/* The type that stands for a pair joined by use; any other type stands for itself. */
+static uint32_t use_of(uint32_t type)
+{
+    if (type == PAGODA_EFI_BOOT_SERVICES_DATA)
+        return PAGODA_EFI_BOOT_SERVICES_CODE;
+    if (type == PAGODA_EFI_LOADER_DATA)
+        return PAGODA_EFI_LOADER_CODE;
+    return type;
+}
+
+static bool joins(uint32_t type, uint32_t next, enum rawmap_join join)
+{
+    return join == RAWMAP_JOIN_USE ? use_of(next) == use_of(type) : next == type;
+}
+
+size_t rawmap_next_run(const struct rawmap *view, size_t i, enum rawmap_join join,
+                       struct rawmap_run *run)
 {
     if (i >= view->count)
         return i;
@@ -44,9 +60,10 @@ size_t rawmap_next_run(const struct rawmap *view, size_t i, struct rawmap_run *r
     uint64_t end = rawmap_desc_end(d);
     for (i++; i < view->count; i++) {
         const struct pagoda_efi_memory_descriptor *next = rawmap_at(view, i);
-        if (next->type != run->type || next->attribute != run->attribute ||
+        if (!joins(run->type, next->type, join) || next->attribute != run->attribute ||
             next->physical_start != end || end == UINT64_MAX)
             break;
+        run->mixed = run->mixed || next->type != run->type;
         run->pages += next->number_of_pages;
         run->entries++;
         end = rawmap_desc_end(next);
@@ -54,13 +71,20 @@ size_t rawmap_next_run(const struct rawmap *view, size_t i, struct rawmap_run *r
     return i;
 }
 
-size_t rawmap_run_count(const struct rawmap *view)
+size_t rawmap_run_count(const struct rawmap *view, enum rawmap_join join)
 {
     size_t runs = 0;
     struct rawmap_run run;
     for (size_t i = 0; i < view->count; runs++)
-        i = rawmap_next_run(view, i, &run);
+        i = rawmap_next_run(view, i, join, &run);
     return runs;
+}
+
+const char *rawmap_run_type_name(const struct rawmap_run *run)
+{
+    if (!run->mixed)
+        return pagoda_efi_memory_type_name(run->type);
+    return use_of(run->type) == PAGODA_EFI_LOADER_CODE ? "LoaderCode+Data" : "BS_Code+Data";
 }
 
 bool rawmap_type_is_usable(uint32_t type)

@@ -20,9 +20,22 @@ struct rawmap {
     uint32_t stride;
 };
 
-/* A run of consecutive descriptors (in map order) that touch and share type and attributes. */
+/*
+ * Which neighbours a run joins. RAWMAP_JOIN_TYPE: only descriptors of one type, the firmware's
+ * own view. RAWMAP_JOIN_USE: also boot-services code with boot-services data, and loader code
+ * with loader data: the kernel treats each pair alike (both become free frames once it owns the
+ * machine), and firmwares interleave them by the dozen (on OVMF 128 runs of one type are 39 so).
+ */
+enum rawmap_join {
+    RAWMAP_JOIN_TYPE,
+    RAWMAP_JOIN_USE,
+};
+
+/* A run of consecutive descriptors (in map order) that touch, share attributes, and share a type
+ * or (RAWMAP_JOIN_USE) a use. */
 struct rawmap_run {
-    uint32_t type;
+    uint32_t type; /* the first descriptor's */
+    bool mixed;    /* code and data joined: the run holds both types of its pair */
     uint64_t start;
     uint64_t pages;
     uint64_t attribute;
@@ -47,8 +60,11 @@ const struct pagoda_efi_memory_descriptor *rawmap_at(const struct rawmap *view, 
 uint64_t rawmap_desc_end(const struct pagoda_efi_memory_descriptor *d);
 
 /* Fill *run from index i on; returns the index after the run (== i when i >= count). */
-size_t rawmap_next_run(const struct rawmap *view, size_t i, struct rawmap_run *run);
-size_t rawmap_run_count(const struct rawmap *view);
+size_t rawmap_next_run(const struct rawmap *view, size_t i, enum rawmap_join join,
+                       struct rawmap_run *run);
+size_t rawmap_run_count(const struct rawmap *view, enum rawmap_join join);
+/* The run's type as the boot log names it: "BS_Data", or "BS_Code+Data" for a mixed run. */
+const char *rawmap_run_type_name(const struct rawmap_run *run);
 void rawmap_totals(const struct rawmap *view, struct rawmap_totals *totals);
 
 bool rawmap_type_is_usable(uint32_t type);      /* Conventional */

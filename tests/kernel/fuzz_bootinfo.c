@@ -36,9 +36,25 @@ static void check_views(const struct pagoda_boot_info *info)
         sum += totals.pages[i];
     if (sum != totals.total_pages)
         abort();
-    size_t runs = rawmap_run_count(&view);
-    if (runs > view.count || (view.count && runs == 0))
+    /* Joining by use only joins more: never more runs than by type, and the pages of the runs
+     * add up to the same total either way. */
+    size_t runs = rawmap_run_count(&view, RAWMAP_JOIN_TYPE);
+    size_t by_use = rawmap_run_count(&view, RAWMAP_JOIN_USE);
+    if (runs > view.count || (view.count && runs == 0) || by_use > runs ||
+        (view.count && by_use == 0))
         abort();
+    for (int join = RAWMAP_JOIN_TYPE; join <= RAWMAP_JOIN_USE; join++) {
+        uint64_t run_pages = 0;
+        uint64_t entries = 0;
+        struct rawmap_run run;
+        for (size_t i = 0; i < view.count;) {
+            i = rawmap_next_run(&view, i, (enum rawmap_join)join, &run);
+            run_pages += run.pages;
+            entries += run.entries;
+        }
+        if (run_pages != sum || entries != view.count)
+            abort();
+    }
     size_t a, b;
     (void)rawmap_find_overlap(&view, RAWMAP_LOADER_USABLE_MASK, &a, &b);
     uint64_t gap;

@@ -54,6 +54,15 @@ static void test_cmdline(void)
     cmdline_parse("paging=4level", &o);
     TAP_CHECK(o.paging == VM_PAGING_AUTO && o.problem_count == 1, "paging=4level is refused (%s)",
               o.problems[0]);
+    cmdline_parse("mode=test", &o);
+    TAP_CHECK(!o.memmap_full, "memmap defaults to grouped");
+    cmdline_parse("memmap=full mode=test", &o);
+    TAP_CHECK(o.memmap_full && o.problem_count == 0, "memmap=full parsed");
+    cmdline_parse("memmap=full memmap=grouped", &o);
+    TAP_CHECK(!o.memmap_full && o.problem_count == 0, "the last memmap= wins");
+    cmdline_parse("memmap=raw", &o);
+    TAP_CHECK(!o.memmap_full && o.problem_count == 1 && strstr(o.problems[0], "memmap=raw"),
+              "memmap=raw is refused (%s)", o.problems[0]);
     cmdline_parse("clearcpuid=pae,nx mode=test", &o);
     TAP_CHECK(o.clear_cpuid == (CPU_FEATURE_PAE | CPU_FEATURE_NX) && o.problem_count == 0,
               "clearcpuid=pae,nx parsed (0x%x)", o.clear_cpuid);

@@ -161,19 +161,73 @@ static void test_rawmap(void)
     fixture_add(&f, 77, 0x150000000ull, 1);                       /* unknown type */
     view = rawmap_of(&f.info);
     TAP_CHECK(view.count == 11, "11 descriptors after adding four");
-    TAP_CHECK(rawmap_run_count(&view) == 9, "touching same-type neighbours merge: 9 runs (got %zu)",
-              rawmap_run_count(&view));
+    TAP_CHECK(rawmap_run_count(&view, RAWMAP_JOIN_TYPE) == 9,
+              "touching same-type neighbours merge: 9 runs (got %zu)",
+              rawmap_run_count(&view, RAWMAP_JOIN_TYPE));
     struct rawmap_run run;
-    size_t next = rawmap_next_run(&view, 6, &run);
+    size_t next = rawmap_next_run(&view, 6, RAWMAP_JOIN_TYPE, &run);
     TAP_CHECK(next == 9 && run.pages == 0x40000 + 32 && run.entries == 3 &&
                   run.start == 0x100000000ull,
               "merged run: 3 entries, 0x40020 pages from 4 GiB");
-    next = rawmap_next_run(&view, next, &run);
+    next = rawmap_next_run(&view, next, RAWMAP_JOIN_TYPE, &run);
     TAP_CHECK(next == 10 && run.start == 0x140030000ull && run.entries == 1,
               "a gap starts a new run");
     rawmap_totals(&view, &t);
     TAP_CHECK(t.entries[PAGODA_EFI_MEMORY_TYPE_COUNT] == 1,
               "unknown type counted in the 'other' slot");
+}
+
+/* Boot-services code and data pieces, interleaved the way firmwares leave them, with a loader
+ * pair, a runtime piece and a gap among them. */
+static void test_rawmap_join_by_use(void)
+{
+    struct fixture f;
+    fixture_init_stride(&f, FIXTURE_STRIDE);
+    f.count = 0;
+    fixture_add(&f, PAGODA_EFI_BOOT_SERVICES_CODE, 0x100000, 2);
+    fixture_add(&f, PAGODA_EFI_BOOT_SERVICES_DATA, 0x102000, 3);
+    fixture_add(&f, PAGODA_EFI_BOOT_SERVICES_CODE, 0x105000, 1);
+    fixture_add(&f, PAGODA_EFI_BOOT_SERVICES_DATA, 0x106000, 4);
+    fixture_add(&f, PAGODA_EFI_RUNTIME_SERVICES_DATA, 0x10a000, 1); /* another use: a new run */
+    fixture_add(&f, PAGODA_EFI_BOOT_SERVICES_DATA, 0x10b000, 1);
+    fixture_add(&f, PAGODA_EFI_LOADER_CODE, 0x10c000, 1); /* the loader's pair is its own use */
+    fixture_add(&f, PAGODA_EFI_LOADER_DATA, 0x10d000, 2);
+    fixture_add(&f, PAGODA_EFI_LOADER_DATA, 0x200000, 1); /* a gap: a new run */
+    struct rawmap view = rawmap_of(&f.info);
+    TAP_CHECK(rawmap_run_count(&view, RAWMAP_JOIN_TYPE) == 9,
+              "by type: every descriptor here is a run of its own (got %zu)",
+              rawmap_run_count(&view, RAWMAP_JOIN_TYPE));
+    TAP_CHECK(rawmap_run_count(&view, RAWMAP_JOIN_USE) == 5,
+              "by use: boot-services code and data join, loader code and data join: 5 runs "
+              "(got %zu)",
+              rawmap_run_count(&view, RAWMAP_JOIN_USE));
+    struct rawmap_run run;
+    size_t next = rawmap_next_run(&view, 0, RAWMAP_JOIN_USE, &run);
+    TAP_CHECK(next == 4 && run.mixed && run.entries == 4 && run.pages == 10 &&
+                  run.start == 0x100000 && strcmp(rawmap_run_type_name(&run), "BS_Code+Data") == 0,
+              "first run: 4 boot-services pieces, 10 pages, named %s", rawmap_run_type_name(&run));
+    next = rawmap_next_run(&view, next, RAWMAP_JOIN_USE, &run);
+    TAP_CHECK(next == 5 && !run.mixed && strcmp(rawmap_run_type_name(&run), "RT_Data") == 0,
+              "the runtime piece stays alone, named by its type");
+    next = rawmap_next_run(&view, next, RAWMAP_JOIN_USE, &run);
+    TAP_CHECK(next == 6 && !run.mixed && strcmp(rawmap_run_type_name(&run), "BS_Data") == 0,
+              "a lone boot-services piece keeps its own type's name");
+    next = rawmap_next_run(&view, next, RAWMAP_JOIN_USE, &run);
+    TAP_CHECK(next == 8 && run.mixed && run.pages == 3 &&
+                  strcmp(rawmap_run_type_name(&run), "LoaderCode+Data") == 0,
+              "loader code and data join as %s, apart from the boot services",
+              rawmap_run_type_name(&run));
+    next = rawmap_next_run(&view, next, RAWMAP_JOIN_USE, &run);
+    TAP_CHECK(next == 9 && run.start == 0x200000 && !run.mixed, "a gap still starts a new run");
+
+    /* Attributes still must match: a runtime-attributed boot-services piece does not join. */
+    f.count = 0;
+    fixture_add(&f, PAGODA_EFI_BOOT_SERVICES_CODE, 0x100000, 1);
+    fixture_add(&f, PAGODA_EFI_BOOT_SERVICES_DATA, 0x101000, 1);
+    ((struct pagoda_efi_memory_descriptor *)(void *)(f.map + FIXTURE_STRIDE))->attribute |=
+        PAGODA_EFI_MEMORY_RUNTIME;
+    view = rawmap_of(&f.info);
+    TAP_CHECK(rawmap_run_count(&view, RAWMAP_JOIN_USE) == 2, "different attributes do not join");
 }
 
 static void test_overlap_and_cover(void)
@@ -281,6 +335,7 @@ int main(void)
     test_memory_map_errors();
     test_other_errors();
     test_rawmap();
+    test_rawmap_join_by_use();
     test_overlap_and_cover();
     test_loader_log();
     return tap_done();

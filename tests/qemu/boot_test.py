@@ -116,8 +116,9 @@ CASES = {
         (r'cmdline=""', "default command line is empty"),
         (r"no module named in pagoda\.cfg and no \S*programs\.tar: booting without modules",
          "no module lines and no programs.tar: one line, no error")]),
-    "boot-ia32-boot-log": boot_log("ia32", config=["cmdline = mode=boot"], expect=[
-        (r'"mode=boot" -> mode=boot', "kernel parsed the command line"),
+    "boot-ia32-boot-log": boot_log("ia32", config=["cmdline = mode=boot memmap=full"], expect=[
+        (r'"mode=boot memmap=full" -> mode=boot paging=auto memmap=full',
+         "kernel parsed the command line"),
         (r"loader: module 1: \S*programs\.tar \(10240 bytes\) at 0x[0-9a-f]+000, SHA-256 "
          r"[0-9a-f]{8}\.\.\.\n", "no module lines: the default programs.tar is loaded")],
         extras=[("programs.tar", bytes(10240))]),
@@ -394,6 +395,54 @@ def check_loader_banner(tap, serial, firmware):
               f"loader banner 'Pagoda loader {firmware}' on serial")
 
 
+MAP_HEADER = re.compile(r"^  (\d+) raw descriptors of \d+ bytes \(descriptor version \d+\), "
+                        r"(\d+) runs of one type$", re.M)
+MAP_GROUPED = re.compile(r"^  below: (\d+) runs, boot-services and loader code joined with their "
+                         r"data \(memmap=full: all (\d+)\)$", re.M)
+MAP_ROW = re.compile(r"^  (\S+) +0x([0-9a-f]{16}) 0x([0-9a-f]{16}) +(\d+) +\S+ \S+  (.*?)"
+                     r"(?: \((\d+) entries\))?$")
+MAP_TYPE_TOTAL = re.compile(r"^    (\S+) +(\d+) entries +(\d+) pages")
+MAP_USE = {"BS_Code": "boot services", "BS_Data": "boot services", "BS_Code+Data": "boot services",
+           "LoaderCode": "loader", "LoaderData": "loader", "LoaderCode+Data": "loader"}
+
+
+def check_memory_map(tap, serial, full):
+    """The boot log's firmware map table against its own heading and per-type totals: as many rows
+    as it says, every descriptor and page in exactly one row, and no two rows that should have
+    been one (same type with memmap=full; same use, code and data joined, by default)."""
+    start = serial.find("== Memory map ==")
+    section = serial[start:serial.find("\n== ", start + 1)] if start >= 0 else ""
+    header, grouped = MAP_HEADER.search(section), MAP_GROUPED.search(section)
+    lines = section.splitlines()
+    rows = [m for m in map(MAP_ROW.match, lines) if m]
+    totals = [m for m in map(MAP_TYPE_TOTAL.match, lines) if m]
+    how = "memmap=full: every run of one type" if full else "code and data joined"
+    found = header is not None and (full or grouped is not None) and rows and totals
+    tap.check(found, f"memory map: heading, table and totals in the boot log ({how})",
+              section.splitlines()[:5] or ["no '== Memory map ==' section"])
+    if not found:
+        return
+    descriptors, by_type = int(header[1]), int(header[2])
+    want = by_type if full else int(grouped[1])
+    tap.check(len(rows) == want and (full or int(grouped[2]) == by_type),
+              f"memory map: {len(rows)} rows, as the heading says ({how})",
+              [f"heading says {want}"])
+    entries = sum(int(r[6] or 1) for r in rows)
+    pages = sum(int(r[4]) for r in rows)
+    type_pages = sum(int(t[3]) for t in totals)
+    tap.check(entries == descriptors and pages == type_pages,
+              f"memory map: the rows hold all {descriptors} descriptors and {type_pages} pages",
+              [f"rows: {entries} descriptors, {pages} pages"])
+    same = (lambda t: t) if full else (lambda t: MAP_USE.get(t, t))
+    unjoined = [f"{a[1]} at 0x{a[2]} and {b[1]} at 0x{b[2]}" for a, b in zip(rows, rows[1:])
+                if a[3] == b[2] and a[5] == b[5] and same(a[1]) == same(b[1])]
+    mixed = [r[1] for r in rows if "+" in r[1]]
+    tap.check(not unjoined and (not full or not mixed),
+              "memory map: no two touching rows with the same attributes and the same "
+              + ("type" if full else "use (boot-services or loader code and data as one)"),
+              unjoined + mixed)
+
+
 def check_expected(tap, serial, case):
     for pattern, what in case["expect"]:
         tap.check(re.search(pattern, serial) is not None, what, [f"expected /{pattern}/"])
@@ -408,6 +457,7 @@ def run_boot_case(tap, name, case, args, workdir, serial_log):
     tap.check(re.search(HANDOFF, serial) is not None, "loader left boot services and jumped",
               [] if re.search(HANDOFF, serial) else tail(serial))
     check_expected(tap, serial, case)
+    check_memory_map(tap, serial, "memmap=full" in " ".join(case["config"]))
     plan, seen, phases = relay_kernel_tap(tap, serial)
     tap.check(plan is not None and plan == seen and seen > 0,
               f"kernel TAP complete ({seen} results, plan {plan})")
@@ -444,6 +494,7 @@ def run_boot_log_case(tap, name, case, args, workdir, serial_log):
     tap.check(re.search(HANDOFF, serial) is not None, "loader left boot services and jumped",
               tail(serial))
     check_expected(tap, serial, case)
+    check_memory_map(tap, serial, "memmap=full" in " ".join(case["config"] or []))
     tap.check(re.search(KERNEL_BOOT_COMPLETE, serial) is not None, "kernel finished its boot log",
               tail(serial))
     tap.check(KERNEL_PLAN.search(serial) is None, "no self-tests in mode=boot")
