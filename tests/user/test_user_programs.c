@@ -2,8 +2,9 @@
  * Every built user program, read back as the kernel will read it: the shared ELF check
  * (lib/elf_check.c with elf_rules_user, the same code the kernel runs on it) must accept it, and
  * its segments must follow the user rules of include/pagoda/user_layout.h: inside the user half
- * from PAGODA_USER_IMAGE_START, below the stack's guard gap, page-aligned, never both writable
- * and executable, the entry in code.
+ * from PAGODA_USER_IMAGE_START, below the stack's guard gap, each at the same offset within a
+ * page in the file as in memory and in pages of its own, never both writable and executable, the
+ * entry in code.
  *
  *   test_user_programs PROGRAM...
  */
@@ -35,7 +36,8 @@ static void check_program(const char *path)
         free(file);
         return;
     }
-    int in_half = 1, aligned = 1, wx = 0, code = 0, entry_in_code = 0;
+    int in_half = 1, congruent = 1, own_pages = 1, wx = 0, code = 0, entry_in_code = 0;
+    uint64_t previous_last_page = 0;
     for (uint32_t i = 0; i < image.segment_count; i++) {
         const struct elf_segment *s = &image.segments[i];
         uint64_t end = (uint64_t)s->vaddr + s->mem_size;
@@ -44,9 +46,17 @@ static void check_program(const char *path)
             tap_diag("segment %u [0x%x, 0x%llx) outside [0x%x, 0x%x)", s->header_index, s->vaddr,
                      (unsigned long long)end, PAGODA_USER_IMAGE_START, PAGODA_USER_GUARD_START);
         }
-        if (!pagoda_page_aligned(s->vaddr) || s->file_offset % PAGODA_PAGE_SIZE != 0 ||
+        if (s->file_offset % PAGODA_PAGE_SIZE != s->vaddr % PAGODA_PAGE_SIZE ||
             s->paddr != s->vaddr)
-            aligned = 0;
+            congruent = 0;
+        /* The linker script orders the segments by address. */
+        if (i > 0 && s->mem_size && pagoda_page_down(s->vaddr) <= previous_last_page) {
+            own_pages = 0;
+            tap_diag("segment %u at 0x%x starts in the page of the one before it", s->header_index,
+                     s->vaddr);
+        }
+        if (s->mem_size)
+            previous_last_page = pagoda_page_down(end - 1);
         if ((s->flags & (PF_W | PF_X)) == (PF_W | PF_X))
             wx = 1;
         if (s->flags & PF_X) {
@@ -56,7 +66,9 @@ static void check_program(const char *path)
     }
     TAP_CHECK(in_half, "%s: %u segments inside the user image area, below the guard gap", name,
               image.segment_count);
-    TAP_CHECK(aligned, "%s: every segment starts on a page, in the file too", name);
+    TAP_CHECK(congruent, "%s: every segment has the same offset in a page in the file as in memory",
+              name);
+    TAP_CHECK(own_pages, "%s: no two segments share a page", name);
     TAP_CHECK(!wx, "%s: no segment is both writable and executable", name);
     TAP_CHECK(code && entry_in_code, "%s: the entry 0x%x is in an executable segment", name,
               image.entry_virtual);
