@@ -74,7 +74,9 @@ static EFI_STATUS modules_read(struct loader *ld, EFI_FILE_HANDLE file, const ch
                       path, (unsigned long long)module->size, console_status_text(status));
         return status;
     }
-    memset((void *)(UINTN)module->base, 0, module->pages * PAGODA_PAGE_SIZE);
+    /* esp_read_all fills [0, size) or fails: only the last page's tail needs zeroing. */
+    memset((void *)(UINTN)(module->base + module->size), 0,
+           (UINTN)(module->pages * PAGODA_PAGE_SIZE - module->size));
     status = esp_read_all(file, (void *)(UINTN)module->base, module->size);
     if (EFI_ERROR(status))
         console_print("pagoda: module %s: read failed: %s\n", path, console_status_text(status));
