@@ -97,13 +97,32 @@ bool fb_text_plan(uint32_t width, uint32_t height, unsigned max_cols, unsigned m
     return true;
 }
 
-/* Fill every pixel of the screen with the background: margins included. */
-static void fill_screen(struct fb_text *t, uint32_t pixel)
+/* What shown holds for a cell whose pixels are not known: no text cell has character 0 (put_cell
+ * turns anything the font lacks into '?'), so every cell differs from it and is drawn. */
+#define CELL_UNKNOWN_CHAR 0u
+
+/* A screen whose pixels are not known: the margins are filled with pixel now, every cell is
+ * drawn at the next flush (its blank stretches as fills, so each pixel is stored once). */
+static void forget_screen(struct fb_text *t, uint32_t pixel)
 {
-    for (uint32_t y = 0; y < t->g.height; y++)
-        t->sink.fill(t->sink.ctx, 0, y, pixel, t->g.width);
+    const struct fb_grid *g = &t->g;
+    const uint32_t cells_width = g->cols * g->font->width;
+    const uint32_t cells_end_y = g->y0 + g->rows * g->font->height;
+    for (uint32_t y = 0; y < g->height; y++) {
+        if (y < g->y0 || y >= cells_end_y) {
+            t->sink.fill(t->sink.ctx, 0, y, pixel, g->width);
+            continue;
+        }
+        t->sink.fill(t->sink.ctx, 0, y, pixel, g->x0);
+        if (g->x0 + cells_width < g->width)
+            t->sink.fill(t->sink.ctx, g->x0 + cells_width, y, pixel,
+                         g->width - g->x0 - cells_width);
+    }
     t->margin_bg = pixel;
-    blank_cells(t->s.shown, t->g.cols * t->g.rows, t->colors);
+    const struct fb_cell unknown = {CELL_UNKNOWN_CHAR, t->colors};
+    for (unsigned i = 0; i < g->cols * g->rows; i++)
+        t->s.shown[i] = unknown;
+    mark_all_dirty(t);
 }
 
 void fb_text_init(struct fb_text *t, const struct fb_grid *g, const struct fb_text_storage *storage,
@@ -118,7 +137,7 @@ void fb_text_init(struct fb_text *t, const struct fb_grid *g, const struct fb_te
     blank_cells(t->s.text, g->cols * g->rows, t->colors);
     for (unsigned row = 0; row < g->rows; row++)
         t->s.dirty[row] = (struct fb_dirty){0, 0};
-    fill_screen(t, bg);
+    forget_screen(t, bg);
 }
 
 static void hide_cursor(struct fb_text *t)
@@ -156,7 +175,7 @@ void fb_text_clear(struct fb_text *t)
     t->col = t->row = 0;
     blank_cells(t->s.text, t->g.cols * t->g.rows, t->colors);
     if (bg != t->margin_bg) {
-        fill_screen(t, bg);
+        forget_screen(t, bg);
         return;
     }
     mark_all_dirty(t);
@@ -332,6 +351,39 @@ static void draw_run(struct fb_text *t, unsigned row, unsigned from, unsigned to
     }
 }
 
+/* A stretch of at least this many blank cells in one colour is drawn as a fill; a shorter one
+ * (a space between words) stays in the glyph run around it: one sink call instead of three. */
+#define BLANK_FILL_MIN_CELLS 4u
+
+/* Cells from `from` (before `to`) that are blank in the colours of the first. */
+static unsigned blank_stretch(const struct fb_text *t, unsigned row, unsigned from, unsigned to)
+{
+    struct fb_cell first = wanted_cell(t, row, from);
+    if (first.ch != ' ')
+        return 0;
+    unsigned c = from + 1;
+    while (c < to && same_cell(wanted_cell(t, row, c), first))
+        c++;
+    return c - from;
+}
+
+/* Cells [from, to) of a row in pieces: long blank stretches as fills (each pixel stored once),
+ * the rest as glyph runs. */
+static void draw_cells(struct fb_text *t, unsigned row, unsigned from, unsigned to)
+{
+    while (from < to) {
+        unsigned blank = blank_stretch(t, row, from, to);
+        unsigned end = from + blank;
+        if (blank < BLANK_FILL_MIN_CELLS) {
+            end = from + (blank ? blank : 1);
+            while (end < to && blank_stretch(t, row, end, to) < BLANK_FILL_MIN_CELLS)
+                end++;
+        }
+        draw_run(t, row, from, end);
+        from = end;
+    }
+}
+
 void fb_text_flush(struct fb_text *t)
 {
     for (unsigned row = 0; row < t->g.rows; row++) {
@@ -348,7 +400,7 @@ void fb_text_flush(struct fb_text *t)
             unsigned from = c;
             while (c < d->to && !same_cell(wanted_cell(t, row, c), shown[c]))
                 c++;
-            draw_run(t, row, from, c);
+            draw_cells(t, row, from, c);
             for (unsigned i = from; i < c; i++)
                 shown[i] = wanted_cell(t, row, i);
         }

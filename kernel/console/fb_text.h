@@ -96,11 +96,13 @@ struct fb_text {
  */
 bool fb_text_plan(uint32_t width, uint32_t height, unsigned max_cols, unsigned max_rows,
                   struct fb_grid *out);
-/* Start on a screen of unknown content: every pixel is filled with bg, the text is blank. */
+/* Start on a screen of unknown content, the text blank: the margins are filled with bg at once,
+ * every cell at the first flush (so each pixel is stored once before anything shows). */
 void fb_text_init(struct fb_text *t, const struct fb_grid *g, const struct fb_text_storage *storage,
                   const struct fb_sink *sink, uint32_t fg, uint32_t bg);
-/* Blank text in the current background, cursor top left. Pixels change at the next flush (the
- * whole screen when the background differs from the margin's, else only cells with text). */
+/* Blank text in the current background, cursor top left. Pixels change at the next flush (every
+ * cell when the background differs from the margin's, which is refilled at once; else only cells
+ * with text). */
 void fb_text_clear(struct fb_text *t);
 /* Colours for the text written from now on (packed pixels). When more than FB_TEXT_COLORS
  * distinct pixels would be in use at once the colours stay as they were. */
