@@ -45,12 +45,22 @@ static void sha256_store_be32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)v;
 }
 
+/*
+ * The functions of FIPS 180-4 section 4.1.2 in forms with fewer operations (a loader hashes about a
+ * megabyte at every boot, under an emulator at tens of instructions per byte): nested rotations,
+ * ROTR^a(x ^ ROTR^(b-a)(x ^ ...)), give the same three-rotation sums with one rotate fewer to
+ * copy; Ch(e, f, g) = g ^ (e & (f ^ g)); Maj(a, b, c) = b ^ ((a ^ b) & (b ^ c)), where b ^ c is the
+ * a ^ b of the round before (this round's b and c were its a and b), kept in bc.
+ */
+#define SHA256_BIG_SIGMA0(x)   sha256_rotr((x) ^ sha256_rotr((x) ^ sha256_rotr(x, 9), 11), 2)
+#define SHA256_BIG_SIGMA1(x)   sha256_rotr((x) ^ sha256_rotr((x) ^ sha256_rotr(x, 14), 5), 6)
+#define SHA256_SMALL_SIGMA0(x) (sha256_rotr((x) ^ sha256_rotr(x, 11), 7) ^ ((x) >> 3))
+#define SHA256_SMALL_SIGMA1(x) (sha256_rotr((x) ^ sha256_rotr(x, 2), 17) ^ ((x) >> 10))
+
 /* The message schedule in a ring of 16 words: W[t] for t >= 16 from the four it depends on. */
-#define SHA256_SIGMA0(x) (sha256_rotr(x, 7) ^ sha256_rotr(x, 18) ^ ((x) >> 3))
-#define SHA256_SIGMA1(x) (sha256_rotr(x, 17) ^ sha256_rotr(x, 19) ^ ((x) >> 10))
 #define SHA256_W(t)                                                                                \
-    (w[(t)&15] +=                                                                                  \
-     SHA256_SIGMA1(w[((t)-2) & 15]) + w[((t)-7) & 15] + SHA256_SIGMA0(w[((t)-15) & 15]))
+    (w[(t)&15] += SHA256_SMALL_SIGMA1(w[((t)-2) & 15]) + w[((t)-7) & 15] +                         \
+                  SHA256_SMALL_SIGMA0(w[((t)-15) & 15]))
 
 /*
  * One round of FIPS 180-4 section 6.2.2 step 3 with a..h as the caller's variables: instead of
@@ -59,10 +69,11 @@ static void sha256_store_be32(uint8_t *p, uint32_t v)
  */
 #define SHA256_ROUND(a, b, c, d, e, f, g, h, t, wt)                                                \
     do {                                                                                           \
-        uint32_t t1 = (h) + (sha256_rotr(e, 6) ^ sha256_rotr(e, 11) ^ sha256_rotr(e, 25)) +        \
-                      (((e) & (f)) ^ (~(e) & (g))) + sha256_k[t] + (wt);                           \
-        uint32_t t2 = (sha256_rotr(a, 2) ^ sha256_rotr(a, 13) ^ sha256_rotr(a, 22)) +              \
-                      (((a) & (b)) ^ ((a) & (c)) ^ ((b) & (c)));                                   \
+        uint32_t t1 =                                                                              \
+            (h) + SHA256_BIG_SIGMA1(e) + ((g) ^ ((e) & ((f) ^ (g)))) + sha256_k[t] + (wt);         \
+        uint32_t ab = (a) ^ (b);                                                                   \
+        uint32_t t2 = SHA256_BIG_SIGMA0(a) + ((b) ^ (ab & bc));                                    \
+        bc = ab;                                                                                   \
         (d) += t1;                                                                                 \
         (h) = t1 + t2;                                                                             \
     } while (0)
@@ -88,6 +99,7 @@ static void sha256_compress(uint32_t state[8], const uint8_t *block)
         w[t] = sha256_load_be32(block + 4 * t);
     uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
     uint32_t e = state[4], f = state[5], g = state[6], h = state[7];
+    uint32_t bc = b ^ c;
 
     SHA256_EIGHT_ROUNDS(0, SHA256_W_FIRST);
     SHA256_EIGHT_ROUNDS(8, SHA256_W_FIRST);
