@@ -119,7 +119,8 @@ static void forget_screen(struct fb_text *t, uint32_t pixel)
                          g->width - g->x0 - cells_width);
     }
     t->margin_bg = pixel;
-    const struct fb_cell unknown = {CELL_UNKNOWN_CHAR, t->colors};
+    /* Its colours are a blank cell's, so it keeps no more palette slots in use than one would. */
+    const struct fb_cell unknown = {CELL_UNKNOWN_CHAR, make_cell(' ', t->colors).colors};
     for (unsigned i = 0; i < g->cols * g->rows; i++)
         t->s.shown[i] = unknown;
     mark_all_dirty(t);
@@ -290,11 +291,32 @@ void fb_text_putc(struct fb_text *t, char c)
     }
 }
 
+/* For each value of four glyph bits, all ones in the pixels the glyph sets (leftmost pixel from
+ * the top bit): four pixels cost a table row instead of a shift, a mask and a negation each. */
+#define NIBBLE_MASKS(v)                                                                            \
+    {                                                                                              \
+        (v) & 8 ? ~0u : 0u, (v)&4 ? ~0u : 0u, (v)&2 ? ~0u : 0u, (v)&1 ? ~0u : 0u                   \
+    }
+static const uint32_t nibble_masks[16][4] = {
+    NIBBLE_MASKS(0),  NIBBLE_MASKS(1),  NIBBLE_MASKS(2),  NIBBLE_MASKS(3),
+    NIBBLE_MASKS(4),  NIBBLE_MASKS(5),  NIBBLE_MASKS(6),  NIBBLE_MASKS(7),
+    NIBBLE_MASKS(8),  NIBBLE_MASKS(9),  NIBBLE_MASKS(10), NIBBLE_MASKS(11),
+    NIBBLE_MASKS(12), NIBBLE_MASKS(13), NIBBLE_MASKS(14), NIBBLE_MASKS(15),
+};
+
 /* One scanline of a glyph: bits holds the row, leftmost pixel in bit (width - 1). */
 static uint32_t *expand_bits(uint32_t *out, uint32_t bits, unsigned width, uint32_t fg, uint32_t bg)
 {
     uint32_t flip = fg ^ bg;
-    for (unsigned x = 0; x < width; x++)
+    unsigned x = 0;
+    for (; x + 4 <= width; x += 4) {
+        const uint32_t *mask = nibble_masks[(bits >> (width - 4 - x)) & 0xFu];
+        out[x] = bg ^ (flip & mask[0]);
+        out[x + 1] = bg ^ (flip & mask[1]);
+        out[x + 2] = bg ^ (flip & mask[2]);
+        out[x + 3] = bg ^ (flip & mask[3]);
+    }
+    for (; x < width; x++)
         out[x] = bg ^ (flip & (0u - ((bits >> (width - 1 - x)) & 1u)));
     return out + width;
 }
