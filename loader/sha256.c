@@ -65,7 +65,7 @@ static void sha256_store_be32(uint8_t *p, uint32_t v)
 /*
  * One round of FIPS 180-4 section 6.2.2 step 3 with a..h as the caller's variables: instead of
  * moving seven of them each round, the next round names them one position on (the eight-round
- * pattern below), so only d and h are written.
+ * pattern below), so only d and h are written, and the caller's bc (see above).
  */
 #define SHA256_ROUND(a, b, c, d, e, f, g, h, t, wt)                                                \
     do {                                                                                           \

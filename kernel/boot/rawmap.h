@@ -24,7 +24,7 @@ struct rawmap {
  * Which neighbours a run joins. RAWMAP_JOIN_TYPE: only descriptors of one type, the firmware's
  * own view. RAWMAP_JOIN_USE: also boot-services code with boot-services data, and loader code
  * with loader data: the kernel treats each pair alike (both become free frames once it owns the
- * machine), and firmwares interleave them by the dozen (on OVMF 128 runs of one type are 39 so).
+ * machine), and firmwares interleave them by the dozen (on OVMF 128 runs of one type are 33 so).
  */
 enum rawmap_join {
     RAWMAP_JOIN_TYPE,

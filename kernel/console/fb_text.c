@@ -98,7 +98,7 @@ bool fb_text_plan(uint32_t width, uint32_t height, unsigned max_cols, unsigned m
 }
 
 /* What shown holds for a cell whose pixels are not known: no text cell has character 0 (put_cell
- * turns anything the font lacks into '?'), so every cell differs from it and is drawn. */
+ * stores it, and anything the font lacks, as '?'), so every cell differs from it and is drawn. */
 #define CELL_UNKNOWN_CHAR 0u
 
 /* A screen whose pixels are not known: the margins are filled with pixel now, every cell is
@@ -253,7 +253,7 @@ static void put_cell(struct fb_text *t, char c)
         new_line(t);
     const struct font *font = t->g.font;
     unsigned code = (unsigned char)c;
-    if (code < font->first || code >= font->first + font->count)
+    if (code == CELL_UNKNOWN_CHAR || code < font->first || code >= font->first + font->count)
         c = '?';
     text_row(t, t->row)[t->col] = make_cell(c, t->colors);
     mark_dirty(t, t->row, t->col, t->col + 1);

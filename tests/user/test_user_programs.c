@@ -20,6 +20,8 @@
 
 #define PF_X 1u
 #define PF_W 2u
+/* Room for a section's own alignment between segments; a page of padding is far more. */
+#define PACKED_GAP_MAX 64u
 
 static void check_program(const char *path)
 {
@@ -36,8 +38,8 @@ static void check_program(const char *path)
         free(file);
         return;
     }
-    int in_half = 1, congruent = 1, own_pages = 1, wx = 0, code = 0, entry_in_code = 0;
-    uint64_t previous_last_page = 0;
+    int in_half = 1, congruent = 1, own_pages = 1, packed = 1, wx = 0, code = 0, entry_in_code = 0;
+    uint64_t previous_last_page = 0, previous_file_end = 0;
     for (uint32_t i = 0; i < image.segment_count; i++) {
         const struct elf_segment *s = &image.segments[i];
         uint64_t end = (uint64_t)s->vaddr + s->mem_size;
@@ -49,14 +51,22 @@ static void check_program(const char *path)
         if (s->file_offset % PAGODA_PAGE_SIZE != s->vaddr % PAGODA_PAGE_SIZE ||
             s->paddr != s->vaddr)
             congruent = 0;
-        /* The linker script orders the segments by address. */
-        if (i > 0 && s->mem_size && pagoda_page_down(s->vaddr) <= previous_last_page) {
+        /* The linker script orders the segments by address (elf_check keeps no empty ones). */
+        if (i > 0 && pagoda_page_down(s->vaddr) <= previous_last_page) {
             own_pages = 0;
             tap_diag("segment %u at 0x%x starts in the page of the one before it", s->header_index,
                      s->vaddr);
         }
-        if (s->mem_size)
-            previous_last_page = pagoda_page_down(end - 1);
+        /* Packed: no page padding between one segment's bytes and the next's in the file. */
+        if (i > 0 && (s->file_offset < previous_file_end ||
+                      s->file_offset - previous_file_end >= PACKED_GAP_MAX)) {
+            packed = 0;
+            tap_diag("segment %u at file offset 0x%x, 0x%llx after the bytes of the one before",
+                     s->header_index, s->file_offset,
+                     (unsigned long long)(s->file_offset - previous_file_end));
+        }
+        previous_last_page = pagoda_page_down(end - 1);
+        previous_file_end = (uint64_t)s->file_offset + s->file_size;
         if ((s->flags & (PF_W | PF_X)) == (PF_W | PF_X))
             wx = 1;
         if (s->flags & PF_X) {
@@ -69,6 +79,8 @@ static void check_program(const char *path)
     TAP_CHECK(congruent, "%s: every segment has the same offset in a page in the file as in memory",
               name);
     TAP_CHECK(own_pages, "%s: no two segments share a page", name);
+    TAP_CHECK(packed, "%s: each segment's bytes follow the one before's within %u bytes", name,
+              PACKED_GAP_MAX);
     TAP_CHECK(!wx, "%s: no segment is both writable and executable", name);
     TAP_CHECK(code && entry_in_code, "%s: the entry 0x%x is in an executable segment", name,
               image.entry_virtual);
