@@ -412,7 +412,12 @@ def session(tap, shell, case, boot_log, args, workdir):
     tap.check(m, "sleep 60000 &: started in the background, the prompt is back", out)
     if m:
         pid = m.group(1)
-        out = shell.run("ps")
+        # Until the scheduler first runs it, the new process is "runnable" (it has not called
+        # sleep yet): ask again, a few times, rather than race it.
+        for _ in range(10):
+            out = shell.run("ps")
+            if not re.search(rf"^\s*{pid}\s+1\s+runnable\s.*\ssleep$", out, re.M):
+                break
         tap.check(re.search(rf"^\s*{pid}\s+1\s+sleeping\s.*\ssleep$", out, re.M),
                   "ps: the background sleep is the shell's child, sleeping, without the console",
                   out)
