@@ -137,7 +137,7 @@ static void attribute_text(uint64_t attribute, char *buf, size_t size)
 
 static void print_memory_runs(const struct rawmap *view, enum rawmap_join join)
 {
-    char size_text[SIZE_TEXT], attr_text[48], type_text[12];
+    char size_text[SIZE_TEXT], attr_text[48], type_text[RAWMAP_TYPE_NAME_SIZE];
     console_set_color(CONSOLE_DIM);
     kprintf("  %-15s %-18s %-18s %9s %10s  %s\n", "type", "start", "end (exclusive)", "pages",
             "size", "attributes (merged runs)");
@@ -147,12 +147,8 @@ static void print_memory_runs(const struct rawmap *view, enum rawmap_join join)
         i = rawmap_next_run(view, i, join, &run);
         attribute_text(run.attribute, attr_text, sizeof(attr_text));
         units_format_size(run.pages * PAGODA_PAGE_SIZE, size_text, sizeof(size_text));
-        const char *type = rawmap_run_type_name(&run);
-        if (run.type >= PAGODA_EFI_MEMORY_TYPE_COUNT) { /* OEM and OS types by number */
-            pg_snprintf(type_text, sizeof(type_text), "0x%08x", run.type);
-            type = type_text;
-        }
-        kprintf("  %-15s 0x%016llx 0x%016llx %9llu %10s  %s", type, (unsigned long long)run.start,
+        kprintf("  %-15s 0x%016llx 0x%016llx %9llu %10s  %s", rawmap_run_type_name(&run, type_text),
+                (unsigned long long)run.start,
                 (unsigned long long)(run.start + run.pages * PAGODA_PAGE_SIZE),
                 (unsigned long long)run.pages, size_text, attr_text);
         if (run.entries > 1)

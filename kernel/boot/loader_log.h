@@ -6,15 +6,15 @@
 #ifndef PAGODA_BOOT_LOADER_LOG_H
 #define PAGODA_BOOT_LOADER_LOG_H
 
-#define LOADER_LOG_BYTES (PAGODA_LOADER_LOG_PAGES * PAGODA_PAGE_SIZE)
-
 #include <stddef.h>
 #include <stdint.h>
 
 #include "pagoda/boot_info.h"
 #include "pagoda/page.h"
 
-/* What loader_log_keep found. */
+#define LOADER_LOG_BYTES (PAGODA_LOADER_LOG_PAGES * PAGODA_PAGE_SIZE)
+
+/* What loader_log_read found. */
 struct loader_log_view {
     const char *text; /* NULL when there is no usable log (why says what was wrong) */
     uint32_t size;

@@ -1,6 +1,7 @@
 #include "rawmap.h"
 #include "pagoda/page.h"
 
+#include "fmt.h"
 #include "phys.h"
 
 struct rawmap rawmap_of(const struct pagoda_boot_info *info)
@@ -80,8 +81,12 @@ size_t rawmap_run_count(const struct rawmap *view, enum rawmap_join join)
     return runs;
 }
 
-const char *rawmap_run_type_name(const struct rawmap_run *run)
+const char *rawmap_run_type_name(const struct rawmap_run *run, char buf[RAWMAP_TYPE_NAME_SIZE])
 {
+    if (run->type >= PAGODA_EFI_MEMORY_TYPE_COUNT) {
+        pg_snprintf(buf, RAWMAP_TYPE_NAME_SIZE, "0x%08x", run->type);
+        return buf;
+    }
     if (!run->mixed)
         return pagoda_efi_memory_type_name(run->type);
     return use_of(run->type) == PAGODA_EFI_LOADER_CODE ? "LoaderCode+Data" : "BS_Code+Data";

@@ -63,8 +63,10 @@ uint64_t rawmap_desc_end(const struct pagoda_efi_memory_descriptor *d);
 size_t rawmap_next_run(const struct rawmap *view, size_t i, enum rawmap_join join,
                        struct rawmap_run *run);
 size_t rawmap_run_count(const struct rawmap *view, enum rawmap_join join);
-/* The run's type as the boot log names it: "BS_Data", or "BS_Code+Data" for a mixed run. */
-const char *rawmap_run_type_name(const struct rawmap_run *run);
+/* The run's type as the boot log names it: "BS_Data", "BS_Code+Data" for a mixed run, and a type
+ * the UEFI table does not name (OEM and OS types) by its number, "0x80000001", written into buf. */
+#define RAWMAP_TYPE_NAME_SIZE 12
+const char *rawmap_run_type_name(const struct rawmap_run *run, char buf[RAWMAP_TYPE_NAME_SIZE]);
 void rawmap_totals(const struct rawmap *view, struct rawmap_totals *totals);
 
 bool rawmap_type_is_usable(uint32_t type);      /* Conventional */

@@ -202,21 +202,23 @@ static void test_rawmap_join_by_use(void)
               "(got %zu)",
               rawmap_run_count(&view, RAWMAP_JOIN_USE));
     struct rawmap_run run;
+    char name[RAWMAP_TYPE_NAME_SIZE];
     size_t next = rawmap_next_run(&view, 0, RAWMAP_JOIN_USE, &run);
-    TAP_CHECK(next == 4 && run.mixed && run.entries == 4 && run.pages == 10 &&
-                  run.start == 0x100000 && strcmp(rawmap_run_type_name(&run), "BS_Code+Data") == 0,
-              "first run: 4 boot-services pieces, 10 pages, named %s", rawmap_run_type_name(&run));
+    TAP_CHECK(
+        next == 4 && run.mixed && run.entries == 4 && run.pages == 10 && run.start == 0x100000 &&
+            strcmp(rawmap_run_type_name(&run, name), "BS_Code+Data") == 0,
+        "first run: 4 boot-services pieces, 10 pages, named %s", rawmap_run_type_name(&run, name));
     next = rawmap_next_run(&view, next, RAWMAP_JOIN_USE, &run);
-    TAP_CHECK(next == 5 && !run.mixed && strcmp(rawmap_run_type_name(&run), "RT_Data") == 0,
+    TAP_CHECK(next == 5 && !run.mixed && strcmp(rawmap_run_type_name(&run, name), "RT_Data") == 0,
               "the runtime piece stays alone, named by its type");
     next = rawmap_next_run(&view, next, RAWMAP_JOIN_USE, &run);
-    TAP_CHECK(next == 6 && !run.mixed && strcmp(rawmap_run_type_name(&run), "BS_Data") == 0,
+    TAP_CHECK(next == 6 && !run.mixed && strcmp(rawmap_run_type_name(&run, name), "BS_Data") == 0,
               "a lone boot-services piece keeps its own type's name");
     next = rawmap_next_run(&view, next, RAWMAP_JOIN_USE, &run);
     TAP_CHECK(next == 8 && run.mixed && run.pages == 3 &&
-                  strcmp(rawmap_run_type_name(&run), "LoaderCode+Data") == 0,
+                  strcmp(rawmap_run_type_name(&run, name), "LoaderCode+Data") == 0,
               "loader code and data join as %s, apart from the boot services",
-              rawmap_run_type_name(&run));
+              rawmap_run_type_name(&run, name));
     next = rawmap_next_run(&view, next, RAWMAP_JOIN_USE, &run);
     TAP_CHECK(next == 9 && run.start == 0x200000 && !run.mixed, "a gap still starts a new run");
 
@@ -228,6 +230,14 @@ static void test_rawmap_join_by_use(void)
         PAGODA_EFI_MEMORY_RUNTIME;
     view = rawmap_of(&f.info);
     TAP_CHECK(rawmap_run_count(&view, RAWMAP_JOIN_USE) == 2, "different attributes do not join");
+
+    /* A type the UEFI table has no name for is named by its number. */
+    f.count = 0;
+    fixture_add(&f, 0x80000001u, 0x100000, 1);
+    view = rawmap_of(&f.info);
+    rawmap_next_run(&view, 0, RAWMAP_JOIN_USE, &run);
+    TAP_CHECK(strcmp(rawmap_run_type_name(&run, name), "0x80000001") == 0,
+              "an OEM type is named by its number (%s)", rawmap_run_type_name(&run, name));
 }
 
 static void test_overlap_and_cover(void)
